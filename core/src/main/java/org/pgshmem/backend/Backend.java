@@ -1,0 +1,227 @@
+package org.pgshmem.backend;
+
+import java.nio.file.Path;
+
+import org.pgshmem.control.ControlFile;
+import org.pgshmem.module.Modules;
+import org.pgshmem.module.RuntimeSettings;
+import org.pgshmem.postmaster.DataDirectory;
+import org.pgshmem.postmaster.PidFile;
+import org.pgshmem.proc.ProcArray;
+import org.pgshmem.proc.ProcKind;
+import org.pgshmem.settings.Settings;
+import org.pgshmem.shmem.Shmem;
+import org.pgshmem.shmem.ShmemSegment;
+import org.pgshmem.shmem.StructInit;
+import org.pgshmem.util.PgException;
+import org.pgshmem.util.Processes;
+
+/**
+ * A process attached to a running cluster: any JVM that calls {@link #attach(Path)}.
+ * Attaching checks that a postmaster runs, maps its segment, checks the segment against the
+ * control file, runs every module's shmemInit (which attaches to what the postmaster created)
+ * and takes a slot in the proc array. {@link #close()} gives the slot back and unmaps.
+ *
+ * <pre>{@code
+ * try (Backend backend = Backend.attach(Path.of("/srv/cluster")))
+ * {
+ *     ShmemStruct counters = backend.shmem().initStruct("my counters", 64, StructInit.ZEROED);
+ *     counters.buffer().getAndAddLong(0, 1);
+ * }
+ * }</pre>
+ */
+public final class Backend implements AutoCloseable
+{
+    private static final long HEADER_WAIT_MS = 10_000;
+
+    private final Shmem shmem;
+    private final Modules modules;
+    private final ProcArray procArray;
+    private final int slot;
+    private final ProcKind kind;
+    private final long postmasterPid;
+    private boolean closed;
+
+    private Backend(final Shmem shmem, final Modules modules, final ProcArray procArray, final int slot,
+        final ProcKind kind, final long postmasterPid)
+    {
+        this.shmem = shmem;
+        this.modules = modules;
+        this.procArray = procArray;
+        this.slot = slot;
+        this.kind = kind;
+        this.postmasterPid = postmasterPid;
+    }
+
+    /** Attaches this process to the cluster running in {@code dataDir} as a backend. */
+    public static Backend attach(final Path dataDir)
+    {
+        return attachAs(dataDir, ProcKind.BACKEND);
+    }
+
+    /**
+     * Attaches as {@code kind}: the bgwriter and checkpointer use this to take their fixed
+     * slots, and may attach while the postmaster is still starting.
+     */
+    public static Backend attachAs(final Path dataDir, final ProcKind kind)
+    {
+        final DataDirectory dd = DataDirectory.of(dataDir);
+        final PidFile pidFile = runningPostmaster(dd);
+        if (kind == ProcKind.BACKEND && !PidFile.READY.equals(pidFile.status()))
+        {
+            throw new PgException(PidFile.STOPPING.equals(pidFile.status())
+                ? "the database system is shutting down" : "the database system is starting up");
+        }
+        final ShmemSegment segment = mapSegment(dd, pidFile);
+        Shmem shmem = null;
+        try
+        {
+            if (kind == ProcKind.BACKEND && segment.postmasterState() != ShmemSegment.PM_RUNNING)
+            {
+                throw new PgException("the database system is shutting down");
+            }
+            shmem = Shmem.open(segment, Settings.defaults(), dd.path());
+            final Settings settings = RuntimeSettings.read(shmem.initStruct(RuntimeSettings.LABEL,
+                new RuntimeSettings().shmemSize(Settings.defaults()), StructInit.ZEROED));
+            shmem = shmem.withSettings(settings);
+            final Modules modules = Modules.load(settings);
+            modules.shmemInit(shmem);
+            final ProcArray procArray = modules.get(ProcArray.class);
+            final int slot = kind == ProcKind.BACKEND ? procArray.claimBackend() : procArray.claimFixed(kind);
+            return new Backend(shmem, modules, procArray, slot, kind, pidFile.pid());
+        }
+        catch (final RuntimeException ex)
+        {
+            if (shmem != null)
+            {
+                shmem.close();
+            }
+            else
+            {
+                segment.close();
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * Maps the segment of the cluster running in {@code dataDir} without attaching as a process
+     * (no slot, no modules): what read-only tools such as {@code pgshmem shmem} use.
+     */
+    public static ShmemSegment mapSegment(final Path dataDir)
+    {
+        final DataDirectory dd = DataDirectory.of(dataDir);
+        return mapSegment(dd, runningPostmaster(dd));
+    }
+
+    private static PidFile runningPostmaster(final DataDirectory dd)
+    {
+        final PidFile pidFile = PidFile.read(dd.pidFile());
+        if (pidFile == null || !pidFile.postmasterAlive())
+        {
+            throw new PgException("could not attach to the cluster in \"" + dd.path() + "\": no postmaster is running",
+                pidFile == null ? "There is no " + DataDirectory.PID_FILE + "."
+                    : "The postmaster (PID " + pidFile.pid() + ") named in " + DataDirectory.PID_FILE + " is gone.",
+                "Start the server with \"pgshmem start -D " + dd.path() + "\".");
+        }
+        return pidFile;
+    }
+
+    /** Maps the segment the pid file names and checks it against the control file and the postmaster. */
+    private static ShmemSegment mapSegment(final DataDirectory dd, final PidFile pidFile)
+    {
+        final ControlFile control = ControlFile.read(dd.path());
+        final Path segmentFile = Path.of(pidFile.segmentFile());
+        final ShmemSegment segment = ShmemSegment.attach(segmentFile, HEADER_WAIT_MS);
+        try
+        {
+            if (segment.systemIdentifier() != control.systemIdentifier())
+            {
+                throw new PgException("could not attach to shared memory segment \"" + segmentFile + "\": system"
+                    + " identifier " + Long.toUnsignedString(segment.systemIdentifier())
+                    + " does not match the control file (" + Long.toUnsignedString(control.systemIdentifier()) + ")",
+                    null, "The segment belongs to another cluster; restart this one.");
+            }
+            if (segment.creatorPid() != pidFile.pid())
+            {
+                throw new PgException("could not attach to shared memory segment \"" + segmentFile + "\": it was"
+                    + " made by process " + segment.creatorPid() + ", not by the postmaster (PID " + pidFile.pid()
+                    + ")", null, "Try again: the server may be restarting.");
+            }
+            return segment;
+        }
+        catch (final RuntimeException ex)
+        {
+            segment.close();
+            throw ex;
+        }
+    }
+
+    /** Shared memory: structures and hash tables by label. */
+    public Shmem shmem()
+    {
+        return shmem;
+    }
+
+    /** This process's instance of a loaded module. */
+    public <T extends org.pgshmem.module.ShmemModule> T module(final Class<T> type)
+    {
+        return modules.get(type);
+    }
+
+    /** This process's slot in the proc array. */
+    public int slot()
+    {
+        return slot;
+    }
+
+    /** What this process attached as. */
+    public ProcKind kind()
+    {
+        return kind;
+    }
+
+    /** This process's pid. */
+    public long pid()
+    {
+        return Processes.selfPid();
+    }
+
+    /** The pid of the postmaster this process attached to. */
+    public long postmasterPid()
+    {
+        return postmasterPid;
+    }
+
+    /** Whether the postmaster has begun shutting down (backends should detach). */
+    public boolean shutdownRequested()
+    {
+        return shmem.segment().postmasterState() >= ShmemSegment.PM_STOPPING;
+    }
+
+    /** Whether the postmaster this process attached to still runs. */
+    public boolean postmasterAlive()
+    {
+        final ShmemSegment segment = shmem.segment();
+        return Processes.isAlive(segment.creatorPid(), segment.creatorStartMillis());
+    }
+
+    /** Gives the proc-array slot back and unmaps shared memory. Idempotent. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            procArray.release(slot);
+        }
+        finally
+        {
+            shmem.close();
+        }
+    }
+}

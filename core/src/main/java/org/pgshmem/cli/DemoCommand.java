@@ -1,0 +1,123 @@
+package org.pgshmem.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.pgshmem.backend.Backend;
+import org.pgshmem.initdb.InitDb;
+import org.pgshmem.postmaster.ServerControl;
+import org.pgshmem.postmaster.ShutdownMode;
+import org.pgshmem.settings.Settings;
+import org.pgshmem.shmem.Shmem;
+import org.pgshmem.shmem.ShmemSegment;
+import org.pgshmem.util.DurableFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pgshmem demo}: a throwaway cluster in a temporary directory, two backend processes
+ * passing values through a struct and a hash by label, the allocations view, stop, clean up.
+ */
+@Command(name = "demo", description = "Run a throwaway cluster with two backend processes, then remove it.")
+final class DemoCommand implements Callable<Integer>
+{
+    private static final Duration ANSWER = Duration.ofSeconds(60);
+
+    @Option(names = "--keep", description = "keep the data directory instead of removing it")
+    boolean keep;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final PrintStream out = System.out;
+        final long started = System.nanoTime();
+        final Path tmp = Files.createTempDirectory("pgshmem-demo-");
+        final Path data = tmp.resolve("data");
+        boolean running = false;
+        try
+        {
+            section(out, "initdb -D " + data);
+            InitDb.run(data, List.of("max_connections=8"), out);
+
+            section(out, "start");
+            if (ServerControl.start(data, List.of(), null, 60, out, System.err) != 0)
+            {
+                return 1;
+            }
+            running = true;
+            ServerControl.status(data, out, System.err);
+
+            section(out, "two backend processes (each its own JVM, driven by lines on stdin)");
+            try (LineProcess a = LineProcess.startBackend("backend A", data);
+                LineProcess b = LineProcess.startBackend("backend B", data))
+            {
+                out.println("A: " + a.readLine(ANSWER));
+                out.println("B: " + b.readLine(ANSWER));
+                step(out, "A", a, "struct demo.counters 64");
+                step(out, "B", b, "struct demo.counters 64");
+                step(out, "A", a, "struct-add demo.counters 0 5");
+                step(out, "B", b, "struct-add demo.counters 0 7");
+                step(out, "A", a, "struct-get demo.counters 0");
+                step(out, "A", a, "put demo.accounts alice 100");
+                step(out, "B", b, "get demo.accounts alice");
+                step(out, "B", b, "put demo.accounts bob 250");
+                step(out, "A", a, "get demo.accounts bob");
+                step(out, "A", a, "get demo.accounts carol");
+
+                section(out, "shmem -D " + data + "   (the allocations view, like pg_shmem_allocations)");
+                try (ShmemSegment segment = Backend.mapSegment(data))
+                {
+                    ShmemCommand.printTable(out, segment,
+                        Shmem.open(segment, Settings.defaults(), data).allocations());
+                }
+                step(out, "A", a, "quit");
+                step(out, "B", b, "quit");
+                a.waitFor(ANSWER);
+                b.waitFor(ANSWER);
+            }
+
+            section(out, "stop -m " + ShutdownMode.FAST.word());
+            running = ServerControl.stop(data, ShutdownMode.FAST, 60, out, System.err) != 0;
+            out.println();
+            out.println("server log (" + data.resolve("log/postmaster.log") + "):");
+            for (final String line : Files.readAllLines(data.resolve("log/postmaster.log")))
+            {
+                out.println("    " + line);
+            }
+            return running ? 1 : 0;
+        }
+        finally
+        {
+            if (running)
+            {
+                ServerControl.stop(data, ShutdownMode.IMMEDIATE, 30, out, System.err);
+            }
+            if (keep)
+            {
+                out.println("kept " + data);
+            }
+            else
+            {
+                DurableFiles.deleteTree(tmp);
+                out.println("removed " + tmp);
+            }
+            out.printf("demo took %.1f s%n", (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    private static void section(final PrintStream out, final String title)
+    {
+        out.println();
+        out.println("== " + title);
+    }
+
+    private static void step(final PrintStream out, final String who, final LineProcess backend, final String line)
+        throws Exception
+    {
+        out.printf("%s> %-32s %s%n", who, line, backend.ask(line, ANSWER));
+    }
+}

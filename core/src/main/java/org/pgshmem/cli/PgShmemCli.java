@@ -1,0 +1,55 @@
+package org.pgshmem.cli;
+
+import org.pgshmem.util.PgException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code pgshmem}: initdb, pg_ctl, pg_controldata and friends in one command. Each subcommand
+ * prints errors in PostgreSQL's form and exits non-zero.
+ */
+@Command(name = "pgshmem", mixinStandardHelpOptions = true, version = "pgshmem 0.1.0",
+    description = "PostgreSQL's shared-memory architecture for JVM processes on one machine.",
+    subcommands = {
+        InitdbCommand.class, StartCommand.class, StopCommand.class, StatusCommand.class,
+        ControldataCommand.class, ShmemCommand.class, BackendCommand.class, DemoCommand.class})
+public final class PgShmemCli implements Runnable
+{
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run()
+    {
+        spec.commandLine().usage(System.err);
+    }
+
+    /** Entry point. */
+    public static void main(final String[] args)
+    {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this in-process). */
+    public static int execute(final String... args)
+    {
+        final CommandLine cli = new CommandLine(new PgShmemCli());
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
+        {
+            if (ex instanceof PgException pg)
+            {
+                commandLine.getErr().println(pg.format("pgshmem"));
+                return 1;
+            }
+            throw ex;
+        });
+        cli.setParameterExceptionHandler((ex, a) ->
+        {
+            ex.getCommandLine().getErr().println("pgshmem: error: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("pgshmem: hint: Try \"pgshmem "
+                + ex.getCommandLine().getCommandName() + " --help\" for more information.");
+            return 2;
+        });
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,132 @@
+package org.pgshmem.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.pgshmem.backend.Backend;
+import org.pgshmem.settings.Settings;
+import org.pgshmem.shmem.Shmem;
+import org.pgshmem.shmem.ShmemAllocation;
+import org.pgshmem.shmem.ShmemSegment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pgshmem shmem -D DIR [--json]}: the allocations view of the running cluster, as
+ * pg_shmem_allocations shows it, plus hash tables. Reads the segment only: loads no Chronicle.
+ */
+@Command(name = "shmem", description = "Show the shared memory allocations of the running cluster.")
+final class ShmemCommand implements Callable<Integer>
+{
+    @Mixin
+    DataDirOption dataDir;
+
+    @Option(names = "--json", description = "one JSON object with the rows")
+    boolean json;
+
+    @Override
+    public Integer call()
+    {
+        final ShmemSegment segment = Backend.mapSegment(dataDir.get());
+        try
+        {
+            final Shmem shmem = Shmem.open(segment, Settings.defaults(), dataDir.get());
+            final List<ShmemAllocation> rows = shmem.allocations();
+            if (json)
+            {
+                printJson(System.out, segment, rows);
+            }
+            else
+            {
+                printTable(System.out, segment, rows);
+            }
+            return 0;
+        }
+        finally
+        {
+            segment.close();
+        }
+    }
+
+    /** Rows as psql prints a table. */
+    static void printTable(final PrintStream out, final ShmemSegment segment, final List<ShmemAllocation> rows)
+    {
+        final String[] head = {"name", "kind", "off", "size", "allocated_size", "entries", "capacity", "file"};
+        final String[][] cells = new String[rows.size()][];
+        for (int i = 0; i < rows.size(); i++)
+        {
+            final ShmemAllocation a = rows.get(i);
+            final boolean hash = "hash".equals(a.kind());
+            cells[i] = new String[] {
+                a.name() == null ? "(unused)" : a.name(), a.kind(),
+                hash ? "" : Long.toString(a.offset()), hash ? "" : Long.toString(a.size()),
+                hash ? "" : Long.toString(a.allocatedSize()),
+                hash ? Long.toString(a.entries()) : "", hash ? Long.toString(a.capacity()) : "",
+                a.file() == null ? "" : a.file()};
+        }
+        final int[] width = new int[head.length];
+        for (int c = 0; c < head.length; c++)
+        {
+            width[c] = head[c].length();
+            for (final String[] row : cells)
+            {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        out.println("shared memory segment " + segment.file() + ": " + segment.totalSize() + " bytes, "
+            + (segment.totalSize() - segment.freeOffset()) + " unused");
+        final StringBuilder line = new StringBuilder();
+        final StringBuilder rule = new StringBuilder();
+        for (int c = 0; c < head.length; c++)
+        {
+            line.append(c == 0 ? " " : " | ").append(pad(head[c], width[c], false));
+            rule.append(c == 0 ? "-" : "-+-").append("-".repeat(width[c]));
+        }
+        out.println(line.toString().stripTrailing());
+        out.println(rule.append('-'));
+        for (final String[] row : cells)
+        {
+            line.setLength(0);
+            for (int c = 0; c < head.length; c++)
+            {
+                final boolean numeric = c >= 2 && c <= 6;
+                line.append(c == 0 ? " " : " | ").append(pad(row[c], width[c], numeric));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+        out.println("(" + rows.size() + " rows)");
+    }
+
+    private static String pad(final String s, final int width, final boolean right)
+    {
+        final String fill = " ".repeat(width - s.length());
+        return right ? fill + s : s + fill;
+    }
+
+    static void printJson(final PrintStream out, final ShmemSegment segment, final List<ShmemAllocation> rows)
+    {
+        final StringBuilder sb = new StringBuilder("{\"segment\":").append(Json.string(segment.file().toString()))
+            .append(",\"total_size\":").append(segment.totalSize())
+            .append(",\"allocations\":[");
+        for (int i = 0; i < rows.size(); i++)
+        {
+            final ShmemAllocation a = rows.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(a.name() == null ? "null" : Json.string(a.name()))
+                .append(",\"kind\":").append(Json.string(a.kind()));
+            if ("hash".equals(a.kind()))
+            {
+                sb.append(",\"entries\":").append(a.entries()).append(",\"capacity\":").append(a.capacity())
+                    .append(",\"file\":").append(Json.string(a.file()));
+            }
+            else
+            {
+                sb.append(",\"off\":").append(a.offset()).append(",\"size\":").append(a.size())
+                    .append(",\"allocated_size\":").append(a.allocatedSize());
+            }
+            sb.append('}');
+        }
+        out.println(sb.append("]}"));
+    }
+}

@@ -1,0 +1,441 @@
+package org.pgshmem.postmaster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.pgshmem.control.ControlFile;
+import org.pgshmem.control.DbState;
+import org.pgshmem.module.Modules;
+import org.pgshmem.proc.ProcArray;
+import org.pgshmem.proc.ProcInfo;
+import org.pgshmem.proc.ProcKind;
+import org.pgshmem.proc.ProcSlotDescriptor;
+import org.pgshmem.settings.Settings;
+import org.pgshmem.shmem.Shmem;
+import org.pgshmem.shmem.ShmemSegment;
+import org.pgshmem.shmem.ShmemStruct;
+import org.pgshmem.shmem.StructInit;
+import org.pgshmem.util.DurableFiles;
+import org.pgshmem.util.Elog;
+import org.pgshmem.util.PgException;
+import org.pgshmem.util.Processes;
+
+/**
+ * The postmaster (PostgreSQL's postmaster.c): owns the data directory while it runs, creates
+ * shared memory and initializes every module in it, starts the background writer and the
+ * checkpointer as child JVMs and restarts them when they die, frees the slots of backends that
+ * died, and shuts everything down on request.
+ *
+ * <p>Start-up order: read settings, load modules, sum their sizes, create the segment, init
+ * every module, start the auxiliary processes, accept backends.
+ */
+public final class Postmaster
+{
+    /** Main class of the background writer, in the bgwriter module. */
+    public static final String BGWRITER_MAIN = "org.pgshmem.bgwriter.BackgroundWriter";
+    /** Main class of the checkpointer, in the checkpointer module. */
+    public static final String CHECKPOINTER_MAIN = "org.pgshmem.checkpointer.Checkpointer";
+
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long AUX_ATTACH_TIMEOUT_MS = 60_000;
+    private static final long FAST_GRACE_MS = 5_000;
+    private static final long AUX_EXIT_TIMEOUT_MS = 30_000;
+
+    private final DataDirectory dataDir;
+    private final List<String> overrides;
+    private final CountDownLatch done = new CountDownLatch(1);
+
+    private Settings settings;
+    private ControlFile control;
+    private PidFile pidFile;
+    private Path segmentDir;
+    private Shmem shmem;
+    private ProcArray procArray;
+    private final List<AuxChild> children = new ArrayList<>();
+
+    /** A postmaster for {@code dataDir}, with {@code -c name=value} overrides. */
+    public Postmaster(final Path dataDir, final List<String> overrides)
+    {
+        this.dataDir = DataDirectory.of(dataDir);
+        this.overrides = overrides;
+    }
+
+    /** Runs until shutdown; returns the exit code. Errors are logged as FATAL. */
+    public int run()
+    {
+        try
+        {
+            startup();
+            Runtime.getRuntime().addShutdownHook(new Thread(this::onSignal, "postmaster-shutdown"));
+            final ShutdownMode mode = serverLoop();
+            shutdown(mode);
+            return 0;
+        }
+        catch (final PgException ex)
+        {
+            Elog.fatal(ex.getMessage(), ex.detail(), ex.hint());
+            abandon();
+            return 1;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            Elog.fatal(ex.toString(), null, null);
+            abandon();
+            return 1;
+        }
+        finally
+        {
+            done.countDown();
+        }
+    }
+
+    private void startup() throws IOException
+    {
+        dataDir.check();
+        settings = Settings.load(dataDir.path(), overrides);
+        control = ControlFile.read(dataDir.path());
+        final Modules modules = Modules.load(settings);
+        final long sysid = control.systemIdentifier();
+        segmentDir = dataDir.segmentDirectory(settings, sysid);
+        final Path segmentFile = segmentDir.resolve("segment");
+        pidFile = PidFile.create(dataDir, segmentFile, sysid);
+        refuseIfOldSegmentInUse(segmentFile);
+        DurableFiles.deleteTree(segmentDir);
+        Files.createDirectories(segmentDir.getParent());
+        DurableFiles.createDirectory(segmentDir);
+
+        final long size = modules.calculateShmemSize(settings);
+        shmem = Shmem.open(ShmemSegment.create(segmentFile, size, sysid), settings, dataDir.path());
+        modules.shmemInit(shmem);
+        procArray = modules.get(ProcArray.class);
+        procArray.claimFixed(ProcKind.POSTMASTER);
+
+        if (control.state() != DbState.SHUT_DOWN)
+        {
+            Elog.log("database system was interrupted; last known up at "
+                + Instant.ofEpochSecond(control.timeSeconds()));
+            Elog.log("database system was not properly shut down; no WAL to replay yet");
+        }
+        else
+        {
+            Elog.log("database system was shut down at " + Instant.ofEpochSecond(control.timeSeconds()));
+        }
+        control.state(DbState.IN_PRODUCTION).write(dataDir.path());
+
+        children.add(new AuxChild(ProcKind.BGWRITER, BGWRITER_MAIN, ProcSlotDescriptor.BGWRITER_SLOT));
+        children.add(new AuxChild(ProcKind.CHECKPOINTER, CHECKPOINTER_MAIN, ProcSlotDescriptor.CHECKPOINTER_SLOT));
+        for (final AuxChild child : children)
+        {
+            child.start();
+        }
+        for (final AuxChild child : children)
+        {
+            child.awaitAttach();
+        }
+        shmem.segment().postmasterState(ShmemSegment.PM_RUNNING);
+        pidFile = pidFile.withStatus(dataDir.pidFile(), PidFile.READY);
+        Elog.log("database system is ready to accept connections (shared memory " + size + " bytes in \""
+            + segmentFile + "\")");
+    }
+
+    /**
+     * A postmaster that died left its segment behind. If processes attached to it still run,
+     * starting would give them a world they don't share: refuse, as PostgreSQL does.
+     */
+    private void refuseIfOldSegmentInUse(final Path segmentFile)
+    {
+        if (!Files.exists(segmentFile))
+        {
+            return;
+        }
+        final List<ProcInfo> live;
+        // the segment is closed by try-with-resources; the Shmem view over it holds nothing else
+        try (ShmemSegment old = ShmemSegment.attach(segmentFile, 0))
+        {
+            final Shmem oldShmem = Shmem.open(old, Settings.defaults(), dataDir.path());
+            final ShmemStruct struct = oldShmem.initStruct(ProcArray.LABEL,
+                findSize(oldShmem, ProcArray.LABEL), StructInit.ZEROED);
+            live = ProcArray.of(struct).liveOthers();
+        }
+        catch (final PgException ex)
+        {
+            // not a segment we can read: nobody can be using it meaningfully
+            Elog.log("removing unreadable old shared memory segment \"" + segmentFile + "\": " + ex.getMessage());
+            return;
+        }
+        if (!live.isEmpty())
+        {
+            final StringBuilder pids = new StringBuilder();
+            for (final ProcInfo p : live)
+            {
+                pids.append(pids.length() == 0 ? "" : ", ").append(p.pid()).append(" (").append(p.kind().description())
+                    .append(')');
+            }
+            throw new PgException("pre-existing shared memory block \"" + segmentFile + "\" is still in use",
+                "Processes still attached to it: " + pids + ".",
+                "Terminate any old server processes associated with data directory \"" + dataDir.path() + "\".");
+        }
+        Elog.log("removing shared memory segment \"" + segmentFile + "\" left by a postmaster that did not shut down");
+    }
+
+    private static long findSize(final Shmem shmem, final String label)
+    {
+        return shmem.allocations().stream().filter(a -> label.equals(a.name())).findFirst()
+            .map(a -> a.size()).orElseThrow(() -> new PgException("old segment has no \"" + label + "\""));
+    }
+
+    /** Watches children and backends until a shutdown is requested; returns the mode. */
+    private ShutdownMode serverLoop() throws IOException
+    {
+        final ShmemSegment segment = shmem.segment();
+        while (true)
+        {
+            segment.postmasterHeartbeat(System.currentTimeMillis());
+            final ShutdownMode mode = ShutdownMode.ofRequest(segment.shutdownRequest());
+            if (mode != null)
+            {
+                return mode;
+            }
+            for (final AuxChild child : children)
+            {
+                child.restartIfDead();
+            }
+            reapDeadBackends();
+            LockSupport.parkNanos(TICK_NANOS);
+        }
+    }
+
+    /** Frees the slots of backends that died without detaching. */
+    private int reapDeadBackends()
+    {
+        int live = 0;
+        for (final ProcInfo p : procArray.snapshot())
+        {
+            if (p.kind() != ProcKind.BACKEND)
+            {
+                continue;
+            }
+            if (Processes.isAlive(p.pid(), p.startMillis()))
+            {
+                live++;
+            }
+            else if (procArray.free(p.slot(), p.pid()))
+            {
+                Elog.log("client backend (PID " + p.pid() + ") exited without detaching; freed slot " + p.slot());
+            }
+        }
+        return live;
+    }
+
+    private void shutdown(final ShutdownMode mode) throws IOException
+    {
+        final ShmemSegment segment = shmem.segment();
+        Elog.log("received " + mode.word() + " shutdown request");
+        segment.postmasterState(ShmemSegment.PM_STOPPING);
+        pidFile = pidFile.withStatus(dataDir.pidFile(), PidFile.STOPPING);
+        if (mode == ShutdownMode.IMMEDIATE)
+        {
+            for (final AuxChild child : children)
+            {
+                child.kill();
+            }
+            final boolean inUse = reapDeadBackends() > 0;
+            Elog.log("database system is shut down (immediate: the next start will find it crashed)");
+            release(!inUse);
+            return;
+        }
+        if (mode == ShutdownMode.FAST)
+        {
+            Elog.log("asking attached backends to detach");
+        }
+        final long graceEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FAST_GRACE_MS);
+        while (reapDeadBackends() > 0)
+        {
+            final ShutdownMode now = ShutdownMode.ofRequest(segment.shutdownRequest());
+            if (now == ShutdownMode.IMMEDIATE)
+            {
+                shutdown(now);
+                return;
+            }
+            if (now == ShutdownMode.FAST && System.nanoTime() - graceEnd > 0)
+            {
+                Elog.warning("backends still attached after " + FAST_GRACE_MS + " ms: "
+                    + procArray.liveOthers().stream().filter(p -> p.kind() == ProcKind.BACKEND)
+                    .map(p -> Long.toString(p.pid())).toList() + "; shutting down without them");
+                break;
+            }
+            segment.postmasterHeartbeat(System.currentTimeMillis());
+            LockSupport.parkNanos(TICK_NANOS);
+        }
+        segment.postmasterState(ShmemSegment.PM_STOP_AUXILIARY);
+        for (final AuxChild child : children)
+        {
+            child.awaitExit();
+        }
+        control.state(DbState.SHUT_DOWN).write(dataDir.path());
+        Elog.log("database system is shut down");
+        release(true);
+    }
+
+    /** Gives up the lock file and, when nobody else uses it, the segment. */
+    private void release(final boolean removeSegment) throws IOException
+    {
+        procArray.release(ProcSlotDescriptor.POSTMASTER_SLOT);
+        shmem.close();
+        if (removeSegment)
+        {
+            DurableFiles.deleteTree(segmentDir);
+        }
+        Files.deleteIfExists(dataDir.pidFile());
+    }
+
+    /** After a failed start: stop children, drop what this process made. */
+    private void abandon()
+    {
+        for (final AuxChild child : children)
+        {
+            child.kill();
+        }
+        try
+        {
+            if (shmem != null)
+            {
+                shmem.close();
+                DurableFiles.deleteTree(segmentDir);
+            }
+            if (pidFile != null && pidFile.pid() == Processes.selfPid())
+            {
+                Files.deleteIfExists(dataDir.pidFile());
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            Elog.warning("could not clean up after failed start: " + ex);
+        }
+    }
+
+    /** SIGTERM or SIGINT: a fast shutdown, completed before the JVM exits. */
+    private void onSignal()
+    {
+        if (done.getCount() == 0)
+        {
+            return;
+        }
+        try
+        {
+            final Shmem s = shmem;
+            if (s != null)
+            {
+                s.segment().requestShutdown(ShutdownMode.FAST.request());
+            }
+            done.await(AUX_EXIT_TIMEOUT_MS + FAST_GRACE_MS + 5_000, TimeUnit.MILLISECONDS);
+        }
+        catch (final InterruptedException | RuntimeException ignored)
+        {
+            // the JVM is exiting either way
+        }
+    }
+
+    /** One auxiliary child JVM and its restarts. */
+    private final class AuxChild
+    {
+        private final ProcKind kind;
+        private final String mainClass;
+        private final int slot;
+        private Process process;
+
+        AuxChild(final ProcKind kind, final String mainClass, final int slot)
+        {
+            this.kind = kind;
+            this.mainClass = mainClass;
+            this.slot = slot;
+        }
+
+        void start() throws IOException
+        {
+            final ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(
+                List.of("-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1"),
+                mainClass, List.of("-D", dataDir.path().toString())));
+            pb.redirectErrorStream(true);
+            pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            process = pb.start();
+            Elog.log("started " + kind.description() + " process (PID " + process.pid() + ")");
+        }
+
+        void awaitAttach()
+        {
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AUX_ATTACH_TIMEOUT_MS);
+            while (procArray.pid(slot) != process.pid())
+            {
+                if (!process.isAlive())
+                {
+                    throw new PgException(kind.description() + " process (PID " + process.pid()
+                        + ") exited with exit code " + process.exitValue() + " during start-up",
+                        null, "See its messages above; is the " + kind.description() + " module on the class path?");
+                }
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new PgException(kind.description() + " process (PID " + process.pid()
+                        + ") did not attach within " + AUX_ATTACH_TIMEOUT_MS + " ms");
+                }
+                LockSupport.parkNanos(TICK_NANOS);
+            }
+        }
+
+        void restartIfDead() throws IOException
+        {
+            if (process.isAlive())
+            {
+                return;
+            }
+            final int code = process.exitValue();
+            Elog.log(kind.description() + " process (PID " + process.pid() + ") "
+                + (code > 128 ? "was terminated by signal " + (code - 128) : "exited with exit code " + code));
+            procArray.free(slot, process.pid());
+            Elog.log("restarting " + kind.description());
+            start();
+        }
+
+        void awaitExit()
+        {
+            try
+            {
+                if (!process.waitFor(AUX_EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+                {
+                    Elog.warning(kind.description() + " process (PID " + process.pid() + ") did not exit; killing it");
+                    kill();
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                kill();
+            }
+            procArray.free(slot, process.pid());
+        }
+
+        void kill()
+        {
+            if (process != null && process.isAlive())
+            {
+                process.destroyForcibly();
+                try
+                {
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

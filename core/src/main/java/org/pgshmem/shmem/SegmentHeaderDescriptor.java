@@ -1,0 +1,79 @@
+package org.pgshmem.shmem;
+
+import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
+import static org.agrona.BitUtil.SIZE_OF_INT;
+import static org.agrona.BitUtil.SIZE_OF_LONG;
+
+/**
+ * Layout of the main shared-memory segment's header, at offset 0 of the segment file.
+ * All fields are little-endian (the machine's order), as Agrona writes them.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                        Magic ("PGSHMEM\0")                    |  0
+ *  +---------------------------------------------------------------+
+ *  |            Layout Version (written last)      |   Reserved    |  8
+ *  +---------------------------------------------------------------+
+ *  |                     System Identifier                         | 16
+ *  +---------------------------------------------------------------+
+ *  |                     Creator (postmaster) PID                  | 24
+ *  +---------------------------------------------------------------+
+ *  |                Creation Time (epoch milliseconds)             | 32
+ *  +---------------------------------------------------------------+
+ *  |                   Total Size (bytes, file length)             | 40
+ *  +---------------------------------------------------------------+
+ *  |         Free Offset (next allocation, bumped under lock)      | 48
+ *  +---------------------------------------------------------------+
+ *  |           Index Lock (spinlock word: owner pid, 0 = free)     | 56
+ *  +---------------------------------------------------------------+
+ *  |  Postmaster State             |   Shutdown Request            | 64
+ *  +---------------------------------------------------------------+
+ *  |                 Postmaster Heartbeat (epoch ms)               | 72
+ *  +---------------------------------------------------------------+
+ *  |                 Index Offset                                  | 80
+ *  +---------------------------------------------------------------+
+ *  |  Index Capacity (entries)     |   Index Entry Count           | 88
+ *  +---------------------------------------------------------------+
+ *  |                 Creator Start Time (epoch ms)                 | 96
+ *  +---------------------------------------------------------------+
+ *  |                 Reserved up to 128                            |
+ * </pre>
+ *
+ * The attach handshake (Aeron's connectToDriver): wait until Layout Version is non-zero, check
+ * magic and version, check the file is at least Total Size long, then trust the rest.
+ */
+public final class SegmentHeaderDescriptor
+{
+    /** "PGSHMEM\0" read as a little-endian long. */
+    public static final long MAGIC = 0x004D454D48534750L;
+    /** Bumped whenever any layout in the segment changes incompatibly. */
+    public static final int LAYOUT_VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int LAYOUT_VERSION_OFFSET = MAGIC_OFFSET + SIZE_OF_LONG;
+    public static final int SYSTEM_IDENTIFIER_OFFSET = LAYOUT_VERSION_OFFSET + 2 * SIZE_OF_INT;
+    public static final int CREATOR_PID_OFFSET = SYSTEM_IDENTIFIER_OFFSET + SIZE_OF_LONG;
+    public static final int CREATION_TIME_OFFSET = CREATOR_PID_OFFSET + SIZE_OF_LONG;
+    public static final int TOTAL_SIZE_OFFSET = CREATION_TIME_OFFSET + SIZE_OF_LONG;
+    public static final int FREE_OFFSET_OFFSET = TOTAL_SIZE_OFFSET + SIZE_OF_LONG;
+    public static final int INDEX_LOCK_OFFSET = FREE_OFFSET_OFFSET + SIZE_OF_LONG;
+    public static final int POSTMASTER_STATE_OFFSET = INDEX_LOCK_OFFSET + SIZE_OF_LONG;
+    public static final int SHUTDOWN_REQUEST_OFFSET = POSTMASTER_STATE_OFFSET + SIZE_OF_INT;
+    public static final int POSTMASTER_HEARTBEAT_OFFSET = SHUTDOWN_REQUEST_OFFSET + SIZE_OF_INT;
+    public static final int INDEX_OFFSET_OFFSET = POSTMASTER_HEARTBEAT_OFFSET + SIZE_OF_LONG;
+    public static final int INDEX_CAPACITY_OFFSET = INDEX_OFFSET_OFFSET + SIZE_OF_LONG;
+    public static final int INDEX_COUNT_OFFSET = INDEX_CAPACITY_OFFSET + SIZE_OF_INT;
+    public static final int CREATOR_START_TIME_OFFSET = INDEX_COUNT_OFFSET + SIZE_OF_INT;
+
+    /** Header length: two cache lines, so the index starts aligned. */
+    public static final int HEADER_LENGTH = 2 * CACHE_LINE_LENGTH;
+
+    /** Every allocation in the segment starts on a cache line. */
+    public static final int ALIGNMENT = CACHE_LINE_LENGTH;
+
+    private SegmentHeaderDescriptor()
+    {
+    }
+}
