@@ -206,7 +206,10 @@ public final class Backend implements AutoCloseable
         return Processes.isAlive(segment.creatorPid(), segment.creatorStartMillis());
     }
 
-    /** Gives the proc-array slot back and unmaps shared memory. Idempotent. */
+    /**
+     * Gives the proc-array slot back and unmaps shared memory. Idempotent. No thread of this
+     * process may touch this backend's memory afterwards: reading an unmapped segment crashes the JVM.
+     */
     @Override
     public void close()
     {

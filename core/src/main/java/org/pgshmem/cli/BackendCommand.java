@@ -34,9 +34,9 @@ final class BackendCommand implements Callable<Integer>
             System.out.flush();
             return 1;
         }
-        try (backend)
+        final BackendShell shell = new BackendShell(backend, System.out);
+        try
         {
-            final BackendShell shell = new BackendShell(backend, System.out);
             shell.watchForShutdown();
             System.out.println("ok pid=" + backend.pid());
             System.out.flush();
@@ -50,6 +50,12 @@ final class BackendCommand implements Callable<Integer>
                 }
             }
             return 0;
+        }
+        finally
+        {
+            // the watcher reads the segment: it must be gone before the unmap
+            shell.stopWatching();
+            backend.close();
         }
     }
 }

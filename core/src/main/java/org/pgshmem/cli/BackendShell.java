@@ -1,6 +1,7 @@
 package org.pgshmem.cli;
 
 import java.io.PrintStream;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.concurrent.AtomicBuffer;
 import org.pgshmem.backend.Backend;
@@ -20,6 +21,8 @@ final class BackendShell
 
     private final Backend backend;
     private final PrintStream out;
+    private volatile boolean watching = true;
+    private Thread watcher;
 
     BackendShell(final Backend backend, final PrintStream out)
     {
@@ -147,27 +150,35 @@ final class BackendShell
     /**
      * A fast or immediate shutdown ends this backend at once, as a PostgreSQL backend ends on
      * SIGTERM: it says so on stdout and exits non-zero. Its slot is freed by the postmaster,
-     * which sees the process gone; unmapping here could pull memory from under the main thread.
+     * which sees the process gone. The watcher reads the segment, so it must be
+     * {@linkplain #stopWatching() stopped} before the backend unmaps it.
      */
     void watchForShutdown()
     {
-        final Thread watcher = new Thread(() ->
+        watcher = new Thread(() ->
         {
-            while (backend.shmem().segment().shutdownRequest() <= 1)
+            while (watching && backend.shmem().segment().shutdownRequest() <= 1)
             {
-                try
-                {
-                    Thread.sleep(20);
-                }
-                catch (final InterruptedException ex)
-                {
-                    return;
-                }
+                LockSupport.parkNanos(20_000_000L);
             }
-            reply("error: terminating connection due to administrator command");
-            Runtime.getRuntime().halt(1);
+            if (watching)
+            {
+                reply("error: terminating connection due to administrator command");
+                Runtime.getRuntime().halt(1);
+            }
         }, "shutdown-watcher");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    /** Stops the watcher and waits until it no longer touches shared memory. */
+    void stopWatching() throws InterruptedException
+    {
+        watching = false;
+        if (watcher != null)
+        {
+            LockSupport.unpark(watcher);
+            watcher.join();
+        }
     }
 }
