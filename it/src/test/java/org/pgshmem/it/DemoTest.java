@@ -1,0 +1,40 @@
+package org.pgshmem.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.pgshmem.testing.CliResult;
+import org.pgshmem.testing.TestCluster;
+
+/** {@code pgshmem demo}, the README's first command, runs to the end and cleans up. */
+@Timeout(180)
+class DemoTest
+{
+    @Test
+    void theDemoPassesValuesBetweenTwoBackendProcessesAndCleansUp(@TempDir final Path tmp) throws Exception
+    {
+        try (TestCluster cli = new TestCluster(tmp.resolve("unused")))
+        {
+            final CliResult r = cli.cliWithJvmFlags(java.util.List.of("-Djava.io.tmpdir=" + tmp), "demo");
+            assertEquals(0, r.exitCode(), r.all());
+            final String out = r.stdout();
+            assertTrue(out.contains("B> struct demo.counters 64          ok attached"), out);
+            assertTrue(out.contains("B> struct-add demo.counters 0 7     ok 12"), out);
+            assertTrue(out.contains("B> get demo.accounts alice          ok 100"), out);
+            assertTrue(out.contains(" demo.accounts    | hash "), out);
+            assertTrue(out.contains("server stopped"), out);
+            assertTrue(out.contains("database system is shut down"), out);
+            try (var left = Files.list(tmp))
+            {
+                assertEquals(0, left.filter(p -> p.getFileName().toString().startsWith("pgshmem-demo-")).count(),
+                    "the throwaway cluster is removed");
+            }
+        }
+    }
+}
