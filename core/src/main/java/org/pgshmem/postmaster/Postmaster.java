@@ -47,6 +47,8 @@ public final class Postmaster
     private static final long AUX_ATTACH_TIMEOUT_MS = 60_000;
     private static final long FAST_GRACE_MS = 5_000;
     private static final long AUX_EXIT_TIMEOUT_MS = 30_000;
+    /** A child that keeps dying is restarted at most this often, so a broken one cannot flood the log. */
+    private static final long AUX_RESTART_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final DataDirectory dataDir;
     private final List<String> overrides;
@@ -350,6 +352,8 @@ public final class Postmaster
         private final String mainClass;
         private final int slot;
         private Process process;
+        private long startedAt;
+        private boolean deathLogged;
 
         AuxChild(final ProcKind kind, final String mainClass, final int slot)
         {
@@ -367,6 +371,8 @@ public final class Postmaster
             pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             process = pb.start();
+            startedAt = System.nanoTime();
+            deathLogged = false;
             Elog.log("started " + kind.description() + " process (PID " + process.pid() + ")");
         }
 
@@ -396,10 +402,18 @@ public final class Postmaster
             {
                 return;
             }
-            final int code = process.exitValue();
-            Elog.log(kind.description() + " process (PID " + process.pid() + ") "
-                + (code > 128 ? "was terminated by signal " + (code - 128) : "exited with exit code " + code));
-            procArray.free(slot, process.pid());
+            if (!deathLogged)
+            {
+                final int code = process.exitValue();
+                Elog.log(kind.description() + " process (PID " + process.pid() + ") "
+                    + (code > 128 ? "was terminated by signal " + (code - 128) : "exited with exit code " + code));
+                procArray.free(slot, process.pid());
+                deathLogged = true;
+            }
+            if (System.nanoTime() - startedAt < AUX_RESTART_INTERVAL_NANOS)
+            {
+                return;
+            }
             Elog.log("restarting " + kind.description());
             start();
         }

@@ -2,6 +2,7 @@ package org.pgshmem.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -15,7 +16,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.pgshmem.backend.Backend;
 import org.pgshmem.control.ControlFile;
+import org.pgshmem.control.DbState;
+import org.pgshmem.proc.ProcSlotDescriptor;
+import org.pgshmem.util.PgException;
 import org.pgshmem.testing.CliResult;
 import org.pgshmem.testing.TestCluster;
 
@@ -140,6 +145,34 @@ class ClusterLifecycleTest
         final CliResult unknown = cluster.tryStart("shared_bufers=1MB");
         assertEquals(1, unknown.exitCode());
         assertTrue(unknown.stderr().contains("unrecognized configuration parameter \"shared_bufers\""), unknown.all());
+    }
+
+    @Test
+    void backendsAreRefusedWhenNoPostmasterRunsOrTheSegmentIsAnotherClusters() throws Exception
+    {
+        final PgException none = assertThrows(PgException.class, () -> Backend.attach(cluster.dataDir()));
+        assertTrue(none.getMessage().endsWith("no postmaster is running"), none.getMessage());
+        assertEquals("Start the server with \"pgshmem start -D " + dir() + "\".", none.hint());
+
+        cluster.start();
+        try (Backend ok = Backend.attach(cluster.dataDir()))
+        {
+            assertTrue(ok.slot() >= ProcSlotDescriptor.FIRST_BACKEND_SLOT);
+        }
+        // the control file now names another cluster: the segment must not be trusted
+        final Path control = cluster.dataDir().resolve(ControlFile.PATH);
+        final byte[] original = Files.readAllBytes(control);
+        new ControlFile(ControlFile.newSystemIdentifier() + 1, DbState.IN_PRODUCTION).write(cluster.dataDir());
+        try
+        {
+            final PgException foreign = assertThrows(PgException.class, () -> Backend.attach(cluster.dataDir()));
+            assertTrue(foreign.getMessage().contains("does not match the control file"), foreign.getMessage());
+        }
+        finally
+        {
+            // the clean-up finds the segment directory by the real system identifier
+            Files.write(control, original);
+        }
     }
 
     @Test
