@@ -40,16 +40,7 @@ public final class InitDb
     public static long run(final Path dir, final List<String> settingOverrides, final PrintStream out)
     {
         final Path path = dir.toAbsolutePath().normalize();
-        Settings settings = Settings.defaults();
-        for (final String o : settingOverrides)
-        {
-            final int eq = o.indexOf('=');
-            if (eq <= 0)
-            {
-                throw new PgException("-c " + o + " requires a value", null, "Write it as -c name=value.");
-            }
-            settings = settings.with(o.substring(0, eq).trim(), o.substring(eq + 1).trim());
-        }
+        final Settings settings = Settings.defaults().withOverrides(settingOverrides);
         final Modules modules = Modules.load(settings);
 
         final boolean existed = Files.exists(path);

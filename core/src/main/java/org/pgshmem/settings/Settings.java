@@ -93,7 +93,13 @@ public final class Settings
         {
             throw new PgException("could not read configuration file \"" + file + "\": " + ex.getMessage());
         }
-        Settings settings = parse(text, file.toString());
+        return parse(text, file.toString()).withOverrides(overrides);
+    }
+
+    /** A copy with each {@code name=value} of {@code overrides} applied in order ({@code -c} options). */
+    public Settings withOverrides(final List<String> overrides)
+    {
+        Settings settings = this;
         for (final String override : overrides)
         {
             final int eq = override.indexOf('=');

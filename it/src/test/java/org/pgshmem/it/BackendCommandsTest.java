@@ -6,34 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.pgshmem.cli.LineProcess;
 import org.pgshmem.testing.TestCluster;
 
 /** {@code pgshmem backend} processes passing values through shared memory, as a script would drive them. */
-@Timeout(180)
-class BackendCommandsTest
+class BackendCommandsTest extends ClusterTestSupport
 {
     private static final Duration WAIT = TestCluster.WAIT;
-
-    @TempDir
-    Path tmp;
-
-    private TestCluster cluster;
-
-    @AfterEach
-    void killEverything() throws Exception
-    {
-        cluster.close();
-    }
 
     @Test
     void twoBackendsShareAStructAndAHashByLabel() throws Exception
     {
-        cluster = new TestCluster(tmp.resolve("data")).initdb().start();
+        newCluster().initdb().start();
         try (LineProcess a = cluster.backend("A"); LineProcess b = cluster.backend("B"))
         {
             final String created = a.ask("struct counters 64", WAIT);
@@ -57,7 +42,7 @@ class BackendCommandsTest
     @Test
     void tooManyClientsAreRefused() throws Exception
     {
-        cluster = new TestCluster(tmp.resolve("data")).initdb().start("max_connections=2");
+        newCluster().initdb().start("max_connections=2");
         try (LineProcess a = cluster.backend("A"); LineProcess b = cluster.backend("B"))
         {
             assertEquals("error: sorry, too many clients already", cluster.failingBackend("C"));
@@ -73,7 +58,7 @@ class BackendCommandsTest
     @Test
     void aKilledBackendsSlotIsFreedByThePostmaster() throws Exception
     {
-        cluster = new TestCluster(tmp.resolve("data")).initdb().start("max_connections=1");
+        newCluster().initdb().start("max_connections=1");
         final LineProcess a = cluster.backend("A");
         a.process().destroyForcibly();
         a.process().waitFor();
@@ -100,7 +85,7 @@ class BackendCommandsTest
     @Test
     void aPersistedHashSurvivesARestart() throws Exception
     {
-        cluster = new TestCluster(tmp.resolve("data")).initdb().start();
+        newCluster().initdb().start();
         try (LineProcess a = cluster.backend("A"))
         {
             assertEquals("ok", a.ask("put kept key value", WAIT));

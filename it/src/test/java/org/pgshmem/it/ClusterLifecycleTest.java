@@ -11,11 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.pgshmem.backend.Backend;
 import org.pgshmem.control.ControlFile;
 import org.pgshmem.control.DbState;
@@ -25,29 +22,12 @@ import org.pgshmem.testing.CliResult;
 import org.pgshmem.testing.TestCluster;
 
 /** initdb, start, status, controldata, shmem, stop, and the starts that must be refused. */
-@Timeout(180)
-class ClusterLifecycleTest
+class ClusterLifecycleTest extends ClusterTestSupport
 {
-    @TempDir
-    Path tmp;
-
-    private TestCluster cluster;
-
     @BeforeEach
     void makeCluster() throws Exception
     {
-        cluster = new TestCluster(tmp.resolve("data")).initdb();
-    }
-
-    @AfterEach
-    void killEverything() throws Exception
-    {
-        cluster.close();
-    }
-
-    private String dir()
-    {
-        return cluster.dataDir().toString();
+        newCluster().initdb();
     }
 
     @Test

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.pgshmem.backend.Backend;
 import org.pgshmem.cli.LineProcess;
 import org.pgshmem.example.CounterModule;
@@ -22,24 +19,12 @@ import org.pgshmem.util.PgException;
  * The example custom module, end to end: enabled by preload_modules at initdb, bootstrapped,
  * loaded from its file into shared memory by the postmaster, used by two backend processes.
  */
-@Timeout(180)
-class ExampleModuleTest
+class ExampleModuleTest extends ClusterTestSupport
 {
-    @TempDir
-    Path tmp;
-
-    private TestCluster cluster;
-
-    @AfterEach
-    void killEverything() throws Exception
-    {
-        cluster.close();
-    }
-
     @Test
     void twoProcessesIncrementTheModulesSharedCounters() throws Exception
     {
-        cluster = new TestCluster(tmp.resolve("data"))
+        newCluster()
             .initdb("preload_modules=" + CounterModule.NAME, "example_counter.start=100")
             .start();
         final CliResult shmem = cluster.cli("shmem", "-D", cluster.dataDir().toString());
@@ -68,7 +53,7 @@ class ExampleModuleTest
     @Test
     void withoutPreloadTheModuleIsNotLoaded() throws Exception
     {
-        cluster = new TestCluster(tmp.resolve("data")).initdb().start();
+        newCluster().initdb().start();
         try (Backend self = Backend.attach(cluster.dataDir()))
         {
             final PgException ex = assertThrows(PgException.class, () -> self.module(CounterModule.class));

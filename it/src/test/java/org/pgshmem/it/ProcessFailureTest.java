@@ -7,11 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.pgshmem.cli.LineProcess;
 import org.pgshmem.proc.ProcSlotDescriptor;
 import org.pgshmem.testing.CliResult;
@@ -19,29 +16,12 @@ import org.pgshmem.testing.TestCluster;
 import org.pgshmem.util.Processes;
 
 /** Processes that die, and the three shutdown modes, as scenarios. */
-@Timeout(180)
-class ProcessFailureTest
+class ProcessFailureTest extends ClusterTestSupport
 {
-    @TempDir
-    Path tmp;
-
-    private TestCluster cluster;
-
     @BeforeEach
     void startCluster() throws Exception
     {
-        cluster = new TestCluster(tmp.resolve("data")).initdb().start();
-    }
-
-    @AfterEach
-    void killEverything() throws Exception
-    {
-        cluster.close();
-    }
-
-    private String dir()
-    {
-        return cluster.dataDir().toString();
+        newCluster().initdb().start();
     }
 
     private static void kill9(final long pid) throws Exception
