@@ -63,6 +63,11 @@ final class BackendShell
         {
             reply("error: " + ex.getMessage());
         }
+        catch (final RuntimeException ex)
+        {
+            // one answer per line, always: a bug must not leave the script waiting
+            reply("error: internal error: " + ex);
+        }
         return true;
     }
 
@@ -99,6 +104,10 @@ final class BackendShell
         if (words.length > 3)
         {
             throw new PgException("usage: get <hash-label> <key>");
+        }
+        if (!backend.shmem().hashExists(words[1]))
+        {
+            throw new PgException("hash table \"" + words[1] + "\" does not exist");
         }
         final String value = hash(words[1]).get(words[2]);
         if (value == null)

@@ -13,15 +13,18 @@ import picocli.CommandLine.Command;
     subcommands = {
         InitdbCommand.class, StartCommand.class, StopCommand.class, StatusCommand.class,
         ControldataCommand.class, ShmemCommand.class, BackendCommand.class, DemoCommand.class})
-public final class PgShmemCli implements Runnable
+public final class PgShmemCli implements java.util.concurrent.Callable<Integer>
 {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** No subcommand: pg_ctl's "no operation specified", with the usage. */
     @Override
-    public void run()
+    public Integer call()
     {
+        System.err.println("pgshmem: error: no operation specified");
         spec.commandLine().usage(System.err);
+        return 1;
     }
 
     /** Entry point. */

@@ -3,8 +3,6 @@ package org.pgshmem.control;
 import static org.pgshmem.control.ControlFileDescriptor.*;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,6 +11,7 @@ import java.util.zip.CRC32C;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pgshmem.util.DurableFiles;
 import org.pgshmem.util.PgException;
+import org.pgshmem.util.Platform;
 
 /**
  * The control file (PostgreSQL's pg_control): what a cluster is and the state it was left in.
@@ -82,6 +81,15 @@ public final class ControlFile
                 "The file is damaged or not a pgshmem control file.");
         }
         final UnsafeBuffer buf = new UnsafeBuffer(bytes);
+        // the version first, as PostgreSQL's ReadControlFile: another version's file is not "damaged"
+        final int version = buf.getInt(VERSION_OFFSET);
+        if (version != CONTROL_VERSION)
+        {
+            throw new PgException("database files are incompatible with server",
+                "The database cluster was initialized with control version " + version
+                    + ", but the server was compiled with control version " + CONTROL_VERSION + ".",
+                "It looks like you need to initdb.");
+        }
         final CRC32C crc = new CRC32C();
         crc.update(bytes, 0, CRC_OFFSET);
         if ((int)crc.getValue() != buf.getInt(CRC_OFFSET))
@@ -94,20 +102,20 @@ public final class ControlFile
         {
             throw new PgException("control file \"" + file + "\" contains invalid data: not a pgshmem control file");
         }
-        final int version = buf.getInt(VERSION_OFFSET);
-        if (version != CONTROL_VERSION)
+        if (buf.getInt(BLOCK_SIZE_OFFSET) != BLOCK_SIZE)
         {
             throw new PgException("database files are incompatible with server",
-                "The database cluster was initialized with control version " + version
-                    + ", but the server was compiled with control version " + CONTROL_VERSION + ".",
+                "The database cluster was initialized with a block size of " + buf.getInt(BLOCK_SIZE_OFFSET)
+                    + ", but the server was compiled with a block size of " + BLOCK_SIZE + ".",
                 "It looks like you need to initdb.");
         }
-        final int stateOrdinal = buf.getInt(STATE_OFFSET);
-        if (stateOrdinal < 0 || stateOrdinal >= DbState.values().length)
+        final DbState state = DbState.ofCode(buf.getInt(STATE_OFFSET));
+        if (state == null)
         {
-            throw new PgException("control file \"" + file + "\" contains invalid data: unknown state " + stateOrdinal);
+            throw new PgException("control file \"" + file + "\" contains invalid data: unknown state "
+                + buf.getInt(STATE_OFFSET));
         }
-        final ControlFile cf = new ControlFile(buf.getLong(SYSTEM_IDENTIFIER_OFFSET), DbState.values()[stateOrdinal]);
+        final ControlFile cf = new ControlFile(buf.getLong(SYSTEM_IDENTIFIER_OFFSET), state);
         cf.timeSeconds = buf.getLong(TIME_OFFSET);
         cf.checkpointLsn = buf.getLong(CHECKPOINT_LSN_OFFSET);
         cf.redoLsn = buf.getLong(REDO_LSN_OFFSET);
@@ -120,12 +128,13 @@ public final class ControlFile
     /** Writes the file durably: a temporary file, fsync, rename over the old one, fsync the directory. */
     public void write(final Path dataDir) throws IOException
     {
+        Platform.requireLittleEndian();
         timeSeconds = System.currentTimeMillis() / 1000;
-        final ByteBuffer bb = ByteBuffer.allocate(FILE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        final UnsafeBuffer buf = new UnsafeBuffer(bb);
+        final byte[] bytes = new byte[FILE_SIZE];
+        final UnsafeBuffer buf = new UnsafeBuffer(bytes);
         buf.putLong(MAGIC_OFFSET, MAGIC);
         buf.putInt(VERSION_OFFSET, CONTROL_VERSION);
-        buf.putInt(STATE_OFFSET, state.ordinal());
+        buf.putInt(STATE_OFFSET, state.code());
         buf.putLong(SYSTEM_IDENTIFIER_OFFSET, systemIdentifier);
         buf.putLong(TIME_OFFSET, timeSeconds);
         buf.putLong(CHECKPOINT_LSN_OFFSET, checkpointLsn);
@@ -135,9 +144,9 @@ public final class ControlFile
         buf.putInt(BLOCK_SIZE_OFFSET, BLOCK_SIZE);
         buf.putInt(WAL_SEGMENT_SIZE_OFFSET, walSegmentSize);
         final CRC32C crc = new CRC32C();
-        crc.update(bb.array(), 0, CRC_OFFSET);
+        crc.update(bytes, 0, CRC_OFFSET);
         buf.putInt(CRC_OFFSET, (int)crc.getValue());
-        DurableFiles.write(dataDir.resolve(PATH), bb.array());
+        DurableFiles.write(dataDir.resolve(PATH), bytes);
     }
 
     /** The cluster's system identifier. */

@@ -5,8 +5,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
 
 /**
  * Layout of {@code DATA/global/control} (PostgreSQL's pg_control): 8 KiB, little-endian, the
- * used fields at the front, zeros after them, and a CRC-32C of every other byte in the last
- * four bytes, so that any flipped byte anywhere in the file is caught.
+ * used fields at the front, zeros after them, and in the last four bytes a CRC-32C of all the
+ * bytes before them (0 to 8187), so that any flipped byte anywhere in the file is caught.
  *
  * <pre>
  *  +---------------------------------------------------------------+

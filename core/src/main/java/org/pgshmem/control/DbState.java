@@ -1,6 +1,10 @@
 package org.pgshmem.control;
 
-/** The cluster state kept in the control file, named as pg_controldata names them. */
+/**
+ * The cluster state kept in the control file, named as pg_controldata names them. The number
+ * stored in the file is {@link #code()}, PostgreSQL's DBState numbering, fixed here and not the
+ * enum's position, so reordering the constants cannot change the file format.
+ */
 public enum DbState
 {
     /** The postmaster is starting. */
@@ -23,6 +27,34 @@ public enum DbState
     DbState(final String text)
     {
         this.text = text;
+    }
+
+    /** The number stored in the control file. */
+    public int code()
+    {
+        return switch (this)
+        {
+            case STARTING_UP -> 0;
+            case SHUT_DOWN -> 1;
+            case SHUT_DOWN_IN_RECOVERY -> 2;
+            case SHUTTING_DOWN -> 3;
+            case IN_CRASH_RECOVERY -> 4;
+            case IN_ARCHIVE_RECOVERY -> 5;
+            case IN_PRODUCTION -> 6;
+        };
+    }
+
+    /** The state stored as {@code code}, or null for an unknown number. */
+    public static DbState ofCode(final int code)
+    {
+        for (final DbState s : values())
+        {
+            if (s.code() == code)
+            {
+                return s;
+            }
+        }
+        return null;
     }
 
     /** As pg_controldata prints it. */

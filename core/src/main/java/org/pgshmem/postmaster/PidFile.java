@@ -1,6 +1,8 @@
 package org.pgshmem.postmaster;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -9,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 
 import org.pgshmem.util.DurableFiles;
 import org.pgshmem.util.Elog;
@@ -68,8 +71,17 @@ public record PidFile(long pid, String dataDirectory, long startSeconds, long pr
             final long pid = lines.isEmpty() ? 0 : parse(lines.get(0));
             return new PidFile(pid, "", 0, 0, "", 0, lines.size() < 7 ? "starting" : "");
         }
+        long sysid;
+        try
+        {
+            sysid = Long.parseUnsignedLong(lines.get(5).trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            sysid = 0;
+        }
         return new PidFile(parse(lines.get(0)), lines.get(1), parse(lines.get(2)), parse(lines.get(3)),
-            lines.get(4), Long.parseUnsignedLong(lines.get(5).trim()), lines.get(6).trim());
+            lines.get(4), sysid, lines.get(6).trim());
     }
 
     private static long parse(final String s)
@@ -104,8 +116,12 @@ public record PidFile(long pid, String dataDirectory, long startSeconds, long pr
         {
             try
             {
-                Files.write(file, mine.content(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                Files.setPosixFilePermissions(file, DurableFiles.FILE_MODE);
+                try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(DurableFiles.FILE_MODE)))
+                {
+                    ch.write(ByteBuffer.wrap(mine.content()));
+                    ch.force(true);
+                }
                 return mine;
             }
             catch (final FileAlreadyExistsException ex)
@@ -143,10 +159,7 @@ public record PidFile(long pid, String dataDirectory, long startSeconds, long pr
     {
         final PidFile updated = new PidFile(pid, dataDirectory, startSeconds, processStartMs, segmentFile,
             systemIdentifier, newStatus);
-        final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, updated.content(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.write(file, updated.content());
         return updated;
     }
 

@@ -48,7 +48,11 @@ public final class ServerControl
         {
             DurableFiles.createDirectory(log.getParent());
         }
-        final long logStart = Files.exists(log) ? Files.size(log) : 0;
+        if (!Files.exists(log))
+        {
+            Files.createFile(log, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(DurableFiles.FILE_MODE));
+        }
+        final long logStart = Files.size(log);
         final List<String> args = new ArrayList<>(List.of("start", "--foreground", "-D", dd.path().toString()));
         for (final String o : overrides)
         {

@@ -12,16 +12,28 @@ public enum ShutdownMode
     /** Kill the auxiliary processes and exit at once; the next start finds a crashed cluster. */
     IMMEDIATE;
 
-    /** The value kept in the segment's Shutdown Request word (0 is "none"). */
+    /** The value kept in the segment's Shutdown Request word (0 is "none"); larger is stronger. */
     public int request()
     {
-        return ordinal() + 1;
+        return switch (this)
+        {
+            case SMART -> 1;
+            case FAST -> 2;
+            case IMMEDIATE -> 3;
+        };
     }
 
     /** The mode of a Shutdown Request word, or null for none. */
     public static ShutdownMode ofRequest(final int request)
     {
-        return request <= 0 || request > values().length ? null : values()[request - 1];
+        for (final ShutdownMode m : values())
+        {
+            if (m.request() == request)
+            {
+                return m;
+            }
+        }
+        return null;
     }
 
     /** The lower-case name pg_ctl's {@code -m} takes. */

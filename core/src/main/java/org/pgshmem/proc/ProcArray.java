@@ -117,7 +117,7 @@ public final class ProcArray implements ShmemModule
         }
         buffer.putIntVolatile(base + STATE_OFFSET, STATE_CLAIMING);
         buffer.putLong(base + START_TIME_OFFSET, Processes.selfStartMillis());
-        buffer.putInt(base + KIND_OFFSET, kind.ordinal());
+        buffer.putInt(base + KIND_OFFSET, kind.code());
         buffer.putLong(base + ATTACH_TIME_OFFSET, System.currentTimeMillis());
         buffer.putIntRelease(base + STATE_OFFSET, STATE_ACTIVE);
         return true;
@@ -158,10 +158,18 @@ public final class ProcArray implements ShmemModule
         {
             final int base = slotOffset(slot);
             final long pid = buffer.getLongVolatile(base + PID_OFFSET);
-            if (pid != 0 && buffer.getIntAcquire(base + STATE_OFFSET) == STATE_ACTIVE)
+            if (pid == 0 || buffer.getIntAcquire(base + STATE_OFFSET) != STATE_ACTIVE)
             {
-                out.add(new ProcInfo(slot, pid, buffer.getLong(base + START_TIME_OFFSET),
-                    ProcKind.values()[buffer.getInt(base + KIND_OFFSET)], buffer.getLong(base + ATTACH_TIME_OFFSET)));
+                continue;
+            }
+            final long start = buffer.getLong(base + START_TIME_OFFSET);
+            final ProcKind kind = ProcKind.ofCode(buffer.getInt(base + KIND_OFFSET));
+            final long attached = buffer.getLong(base + ATTACH_TIME_OFFSET);
+            // fields read while the slot was freed and claimed again would mix two processes
+            if (kind != null && buffer.getLongVolatile(base + PID_OFFSET) == pid
+                && buffer.getIntAcquire(base + STATE_OFFSET) == STATE_ACTIVE)
+            {
+                out.add(new ProcInfo(slot, pid, start, kind, attached));
             }
         }
         return out;

@@ -1,6 +1,9 @@
 package org.pgshmem.proc;
 
-/** What a process attached to a cluster is (PostgreSQL's BackendType). */
+/**
+ * What a process attached to a cluster is (PostgreSQL's BackendType). A proc slot stores
+ * {@link #code()}, fixed here, not the enum's position.
+ */
 public enum ProcKind
 {
     /** The process that created the memory. */
@@ -17,6 +20,31 @@ public enum ProcKind
     ProcKind(final String description)
     {
         this.description = description;
+    }
+
+    /** The number stored in a proc slot's Kind field. */
+    public int code()
+    {
+        return switch (this)
+        {
+            case POSTMASTER -> 1;
+            case BGWRITER -> 2;
+            case CHECKPOINTER -> 3;
+            case BACKEND -> 4;
+        };
+    }
+
+    /** The kind stored as {@code code}, or null for an unknown number. */
+    public static ProcKind ofCode(final int code)
+    {
+        for (final ProcKind k : values())
+        {
+            if (k.code() == code)
+            {
+                return k;
+            }
+        }
+        return null;
     }
 
     /** As pg_stat_activity's backend_type names it. */

@@ -18,7 +18,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |  PID (0 = free; claimed by compare-and-set, cleared last)     |  0
  *  |  Process Start Time (epoch ms; guards against pid reuse)      |  8
  *  +-------------------------------+-------------------------------+
- *  |  Kind (ProcKind ordinal)      |  State (0 free, 1 claiming,   | 16
+ *  |  Kind (ProcKind code)         |  State (0 free, 1 claiming,   | 16
  *  |                               |  2 active)                    |
  *  +-------------------------------+-------------------------------+
  *  |  Attach Time (epoch ms)                                       | 24

@@ -31,14 +31,15 @@ public final class Settings
 
     static
     {
-        define(Setting.integer("shared_buffers", 16384, 16, Integer.MAX_VALUE / 2, Unit.BLOCKS,
-            "number of 8kB shared buffers; min 128kB"));
+        // one segment maps at most 2 GiB (ShmemSegment.MAX_SIZE), so the buffers must fit in it
+        define(Setting.integer("shared_buffers", 16384, 16, 245760, Unit.BLOCKS,
+            "number of 8kB shared buffers; min 128kB, max 1920MB"));
         define(Setting.integer("max_connections", 100, 1, 262143, Unit.NONE,
             "maximum number of attached backends"));
         define(Setting.string("preload_modules", "",
             "comma-separated modules to load at server start (shared_preload_libraries)"));
         define(Setting.string("shm_dir", "",
-            "directory of the main segment; empty: a directory of its own under /dev/shm, else DATA/shm"));
+            "directory of the main segment; empty: a directory of its own under /dev/shm, else DATA/shm/segment"));
         define(Setting.integer("bgwriter_delay", 200, 10, 10000, Unit.MILLISECONDS,
             "background writer sleep time between rounds"));
         define(Setting.integer("bgwriter_lru_maxpages", 100, 0, Integer.MAX_VALUE / 2, Unit.NONE,
@@ -241,7 +242,7 @@ public final class Settings
             }
             // to bytes or microseconds, then to the base unit, rounding to nearest as guc.c
             final double inBase = (double)number * scale / def.unit().scale;
-            base = Math.round(inBase);
+            base = (long)Math.rint(inBase);
         }
         if (base < def.min() || base > def.max())
         {

@@ -18,27 +18,27 @@ final class HashFiles
     {
     }
 
-    /** {@code label} as a file name: itself when it is a safe name, else a safe form plus its hash. */
+    /**
+     * {@code label} as a file name, one-to-one: letters, digits, '-', '_' and a '.' that is not
+     * the first character stay; every other character is written %XX (percent-encoding, so '%'
+     * itself too), then ".cmap". Two labels never share a file, and none climbs out of the directory.
+     */
     static String fileName(final String label)
     {
-        final StringBuilder sb = new StringBuilder(label.length());
-        boolean changed = false;
+        final StringBuilder sb = new StringBuilder(label.length() + 8);
         for (int i = 0; i < label.length(); i++)
         {
             final char c = label.charAt(i);
-            if (Character.isLetterOrDigit(c) || c == '-' || c == '_' || (c == '.' && i > 0))
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                || (c == '.' && i > 0))
             {
                 sb.append(c);
             }
             else
             {
-                sb.append('_');
-                changed = true;
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4 & 0xF, 16)))
+                    .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
             }
-        }
-        if (changed)
-        {
-            sb.append('-').append(String.format("%08x", (int)ShmemIndex.fnv1a(label)));
         }
         return sb.append(".cmap").toString();
     }

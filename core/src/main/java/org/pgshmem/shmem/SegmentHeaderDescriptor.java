@@ -6,11 +6,10 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
 
 /**
  * Layout of the main shared-memory segment's header, at offset 0 of the segment file.
- * All fields are little-endian (the machine's order), as Agrona writes them.
+ * All fields are little-endian: Agrona writes the host's order, and pgshmem runs only on
+ * little-endian hosts ({@link org.pgshmem.util.Platform}). One row is eight bytes.
  *
  * <pre>
- *   0                   1                   2                   3
- *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
  *  |                        Magic ("PGSHMEM\0")                    |  0
  *  +---------------------------------------------------------------+

@@ -122,6 +122,7 @@ public final class Shmem implements AutoCloseable
                     }
                     entry = index.insert(label, KIND_STRUCT, offset, size, ShmemSize.alignUp(size),
                         Processes.selfPid());
+                    index.publishState(entry, STATE_INITIALIZING);
                     segment.incrementIndexCount();
                     created = true;
                 }
@@ -295,6 +296,7 @@ public final class Shmem implements AutoCloseable
                         entry = index.insert(label, KIND_HASH, -1, 0, 0, Processes.selfPid());
                         index.putHashDescriptor(entry, options.maxEntries, options.keyType.getName(),
                             options.valueType.getName(), options.transientHash);
+                        index.publishState(entry, STATE_INITIALIZING);
                         segment.incrementIndexCount();
                         created = true;
                     }
@@ -354,8 +356,24 @@ public final class Shmem implements AutoCloseable
     }
 
     /**
+     * Whether a hash table {@code label} exists: registered in this segment, or persisted under
+     * DATA/shm by an earlier run. Lets tools look without creating a file.
+     */
+    public boolean hashExists(final String label)
+    {
+        ShmemIndex.validateLabel(label);
+        final int entry = segment.index().find(label);
+        if (entry != ShmemIndex.NOT_FOUND)
+        {
+            return segment.index().kind(entry) == KIND_HASH;
+        }
+        return java.nio.file.Files.exists(hashFile(label, false));
+    }
+
+    /**
      * The allocations view (PostgreSQL's pg_shmem_allocations): structures by offset, then hash
-     * tables by label with their entry counts, then the unused remainder of the segment.
+     * tables by label with their entry counts, then the unused remainder of the segment. A label
+     * whose creator has not finished (or failed) its init shows as "initializing" ("failed").
      */
     public List<ShmemAllocation> allocations()
     {
@@ -365,7 +383,15 @@ public final class Shmem implements AutoCloseable
         index.forEach(entry ->
         {
             final String label = index.label(entry);
-            if (index.kind(entry) == KIND_HASH)
+            final int state = index.state(entry);
+            if (state != STATE_READY)
+            {
+                // its creator is still in its init, or the init failed: its fields are not to be trusted
+                structs.add(new ShmemAllocation(label, state == STATE_FAILED ? "failed" : "initializing",
+                    index.kind(entry) == KIND_HASH ? -1 : index.offset(entry), index.size(entry),
+                    index.allocatedSize(entry), -1, -1, null));
+            }
+            else if (index.kind(entry) == KIND_HASH)
             {
                 final long count = segment.buffer().getLongVolatile(ShmemIndex.hashEntryCountOffset(entry));
                 hashes.add(new ShmemAllocation(label, "hash", -1, 0, 0, count, index.hashMaxEntries(entry),

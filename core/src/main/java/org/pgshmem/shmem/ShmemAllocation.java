@@ -4,7 +4,8 @@ package org.pgshmem.shmem;
  * One row of the allocations view (PostgreSQL's pg_shmem_allocations), extended with hashes.
  *
  * @param name          the label, or null for the unused remainder of the segment
- * @param kind          "struct", "hash" or "unused"
+ * @param kind          "struct", "hash", "unused", or "initializing"/"failed" for a label whose
+ *                      creator has not finished its init or whose init failed
  * @param offset        offset in the segment (structs and the remainder), -1 for hashes
  * @param size          bytes requested
  * @param allocatedSize bytes taken, after rounding up to a cache line

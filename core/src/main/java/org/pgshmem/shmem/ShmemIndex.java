@@ -41,7 +41,19 @@ final class ShmemIndex
         }
     }
 
-    /** FNV-1a over the label's characters (all ASCII, so the same as over its bytes). */
+    /** FNV-1a 64 over the bytes of {@code bytes}. */
+    static long fnv1a(final byte[] bytes)
+    {
+        long h = 0xcbf29ce484222325L;
+        for (final byte b : bytes)
+        {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    /** FNV-1a 64 over a label's characters, which are ASCII, so the same as over its bytes; no allocation. */
     static long fnv1a(final CharSequence s)
     {
         long h = 0xcbf29ce484222325L;
@@ -80,8 +92,9 @@ final class ShmemIndex
     }
 
     /**
-     * Under the index lock: claims the first empty entry on {@code label}'s probe chain, writes
-     * everything but the state, then publishes it as INITIALIZING. The caller checked absence.
+     * Under the index lock: claims the first empty entry on {@code label}'s probe chain and writes
+     * everything but the state. The caller checked absence, may write more fields, then
+     * {@linkplain #publishState publishes} the entry as INITIALIZING, which makes it visible.
      */
     int insert(final String label, final int kind, final long offset, final long size, final long allocatedSize,
         final long pid)
@@ -102,7 +115,6 @@ final class ShmemIndex
                 buffer.putLong(entry + SIZE_OFFSET, size);
                 buffer.putLong(entry + ALLOCATED_SIZE_OFFSET, allocatedSize);
                 buffer.putLong(entry + INITIALIZER_PID_OFFSET, pid);
-                buffer.putIntRelease(entry + STATE_OFFSET, STATE_INITIALIZING);
                 return entry;
             }
             slot = (slot + 1) & (CAPACITY - 1);
@@ -191,8 +203,8 @@ final class ShmemIndex
     {
         buffer.putInt(entry + FLAGS_OFFSET, transientHash ? FLAG_TRANSIENT : 0);
         buffer.putLong(entry + HASH_MAX_ENTRIES_OFFSET, maxEntries);
-        buffer.putLong(entry + HASH_KEY_TYPE_HASH_OFFSET, fnv1a(keyType));
-        buffer.putLong(entry + HASH_VALUE_TYPE_HASH_OFFSET, fnv1a(valueType));
+        buffer.putLong(entry + HASH_KEY_TYPE_HASH_OFFSET, typeHash(keyType));
+        buffer.putLong(entry + HASH_VALUE_TYPE_HASH_OFFSET, typeHash(valueType));
         putTypeName(entry + HASH_KEY_TYPE_NAME_OFFSET, keyType);
         putTypeName(entry + HASH_VALUE_TYPE_NAME_OFFSET, valueType);
     }
@@ -216,8 +228,14 @@ final class ShmemIndex
 
     boolean hashTypesMatch(final int entry, final String keyType, final String valueType)
     {
-        return buffer.getLong(entry + HASH_KEY_TYPE_HASH_OFFSET) == fnv1a(keyType)
-            && buffer.getLong(entry + HASH_VALUE_TYPE_HASH_OFFSET) == fnv1a(valueType);
+        return buffer.getLong(entry + HASH_KEY_TYPE_HASH_OFFSET) == typeHash(keyType)
+            && buffer.getLong(entry + HASH_VALUE_TYPE_HASH_OFFSET) == typeHash(valueType);
+    }
+
+    /** Class names may be any Unicode: hashed over their UTF-8 bytes. */
+    private static long typeHash(final String className)
+    {
+        return fnv1a(className.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     String hashKeyTypeName(final int entry)

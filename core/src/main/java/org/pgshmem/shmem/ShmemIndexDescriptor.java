@@ -10,11 +10,10 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  * Entries are never removed while the segment lives, so a reader that meets an EMPTY entry
  * knows the label is absent and may look without the lock; writers hold the index lock.
  *
+ * One row is eight bytes, little-endian.
  * <pre>
- *   0                   1                   2                   3
- *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------+-------------------------------+
- *  |  State (written last)         |  Kind (1 struct, 2 hash)      |   0
+ *  |  State (published last)       |  Kind (1 struct, 2 hash)      |   0
  *  +-------------------------------+-------------------------------+
  *  |  Label Length                 |  Reserved                     |   8
  *  +-------------------------------+-------------------------------+
@@ -24,7 +23,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |  Size (as requested)                                          |  88
  *  |  Allocated Size (size rounded up to a cache line)             |  96
  *  |  Initializer PID                                              | 104
- *  |  Flags (bit 0: transient hash)                                | 112
+ *  |  Flags (int; bit 0: transient hash) | Reserved                 | 112
  *  +---------------------------------------------------------------+
  *  |  Hash: Max Entries (capacity)                                 | 128
  *  |  Hash: Entry Count (kept by every process's puts and removes) | 136

@@ -19,6 +19,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.pgshmem.lock.SpinLock;
 import org.pgshmem.util.DurableFiles;
 import org.pgshmem.util.PgException;
+import org.pgshmem.util.Platform;
 import org.pgshmem.util.Processes;
 
 /**
@@ -68,6 +69,7 @@ public final class ShmemSegment implements AutoCloseable
      */
     public static ShmemSegment create(final Path file, final long totalSize, final long systemIdentifier)
     {
+        Platform.requireLittleEndian();
         if (totalSize > MAX_SIZE)
         {
             throw new PgException(
@@ -120,6 +122,7 @@ public final class ShmemSegment implements AutoCloseable
      */
     public static ShmemSegment attach(final Path file, final long timeoutMs)
     {
+        Platform.requireLittleEndian();
         final long size;
         try
         {
@@ -179,6 +182,12 @@ public final class ShmemSegment implements AutoCloseable
                 + "\": incompatible layout version " + version,
                 "This program understands layout version " + LAYOUT_VERSION + ".",
                 "Restart the server with the same version of pgshmem as this program.");
+        }
+        if (buffer.getLong(INDEX_OFFSET_OFFSET) != HEADER_LENGTH
+            || buffer.getInt(INDEX_CAPACITY_OFFSET) != ShmemIndexDescriptor.CAPACITY)
+        {
+            throw new PgException("could not attach to shared memory segment \"" + file
+                + "\": its index is not where layout version " + LAYOUT_VERSION + " puts it", null, null);
         }
         if (fileSize < totalSize())
         {

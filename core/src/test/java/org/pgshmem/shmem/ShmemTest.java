@@ -100,6 +100,19 @@ class ShmemTest
     }
 
     @Test
+    void aLabelWhoseInitIsRunningShowsAsInitializingInTheView()
+    {
+        try (Shmem shmem = TestSegments.create(dir, 4096))
+        {
+            final String[] seen = new String[1];
+            shmem.initStruct("slow", 8, region -> seen[0] = shmem.allocations().stream()
+                .filter(a -> "slow".equals(a.name())).findFirst().orElseThrow().kind());
+            assertEquals("initializing", seen[0]);
+            assertEquals("struct", shmem.allocations().get(0).kind());
+        }
+    }
+
+    @Test
     void aModuleAskingForMoreThanItDeclaredGetsAClearError()
     {
         try (Shmem shmem = TestSegments.create(dir, 4096))
@@ -127,6 +140,8 @@ class ShmemTest
             assertEquals("150", h.get("alice"));
             assertSame(h, shmem.initHash("accounts", String.class, String.class, 1000), "one object per label per process");
             assertEquals(dir.resolve("shm/accounts.cmap"), h.file());
+            assertTrue(shmem.hashExists("accounts"));
+            assertFalse(shmem.hashExists("no such hash"));
             assertTrue(Files.exists(h.file()));
 
             final ShmemAllocation row = shmem.allocations().stream().filter(a -> "accounts".equals(a.name()))
@@ -164,15 +179,14 @@ class ShmemTest
     }
 
     @Test
-    void labelsThatAreNotSafeFileNamesGetASafeUniqueFile()
+    void everyLabelGetsItsOwnSafeFileName()
     {
-        assertEquals("plain.cmap", HashFiles.fileName("plain"));
-        final String a = HashFiles.fileName("a/b");
-        final String b = HashFiles.fileName("a b");
-        assertTrue(a.startsWith("a_b-") && b.startsWith("a_b-"), a + " " + b);
-        assertFalse(a.equals(b));
-        assertEquals(HashFiles.fileName("../x"), HashFiles.fileName("../x"));
-        assertFalse(HashFiles.fileName("../x").contains("/"));
+        assertEquals("plain_name-1.cmap", HashFiles.fileName("plain_name-1"));
+        assertEquals("demo.accounts.cmap", HashFiles.fileName("demo.accounts"));
+        assertEquals("a%2Fb.cmap", HashFiles.fileName("a/b"));
+        assertEquals("%2E.%2Fx.cmap", HashFiles.fileName("../x"));
+        assertEquals("100%25.cmap", HashFiles.fileName("100%"));
+        assertFalse(HashFiles.fileName("a/b").equals(HashFiles.fileName("a%2Fb")), "the escape character is escaped");
     }
 
     @Test
