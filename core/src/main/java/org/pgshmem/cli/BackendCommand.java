@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
  * ({@code ok ...} or {@code error: ...}); the first line is {@code ok pid=<pid>} once attached.
  * The command language is in docs/BACKEND_COMMANDS.md.
  */
-@Command(name = "backend", mixinStandardHelpOptions = true, description = "Attach as a backend and run commands read from stdin, one a line.")
+@Command(name = "backend", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Attach as a backend and run commands read from stdin, one a line.")
 final class BackendCommand implements Callable<Integer>
 {
     @Mixin

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code pgshmem controldata -D DIR}: pg_controldata. */
-@Command(name = "controldata", mixinStandardHelpOptions = true, description = "Show the control file, as pg_controldata does.")
+@Command(name = "controldata", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Show the control file, as pg_controldata does.")
 final class ControldataCommand implements Callable<Integer>
 {
     private static final DateTimeFormatter TIME =

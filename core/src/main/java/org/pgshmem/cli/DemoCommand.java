@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * {@code pgshmem demo}: a throwaway cluster in a temporary directory, two backend processes
  * passing values through a struct and a hash by label, the allocations view, stop, clean up.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run a throwaway cluster with two backend processes, then remove it.")
+@Command(name = "demo", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Run a throwaway cluster with two backend processes, then remove it.")
 final class DemoCommand implements Callable<Integer>
 {
     private static final Duration ANSWER = Duration.ofSeconds(60);

@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pgshmem initdb -D DIR [-c name=value]...}. */
-@Command(name = "initdb", mixinStandardHelpOptions = true, description = "Create a new cluster: data directory, pgshmem.conf, control file.")
+@Command(name = "initdb", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Create a new cluster: data directory, pgshmem.conf, control file.")
 final class InitdbCommand implements Callable<Integer>
 {
     @Mixin

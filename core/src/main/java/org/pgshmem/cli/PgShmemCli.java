@@ -8,13 +8,16 @@ import picocli.CommandLine.Command;
  * {@code pgshmem}: initdb, pg_ctl, pg_controldata and friends in one command. Each subcommand
  * prints errors in PostgreSQL's form and exits non-zero.
  */
-@Command(name = "pgshmem", mixinStandardHelpOptions = true, version = "pgshmem 0.1.0",
+@Command(name = "pgshmem", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION,
     description = "PostgreSQL's shared-memory architecture for JVM processes on one machine.",
     subcommands = {
         InitdbCommand.class, StartCommand.class, StopCommand.class, StatusCommand.class,
         ControldataCommand.class, ShmemCommand.class, BackendCommand.class, DemoCommand.class})
 public final class PgShmemCli implements java.util.concurrent.Callable<Integer>
 {
+    /** What {@code -V} prints. */
+    public static final String VERSION = "pgshmem 0.1.0";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -49,8 +52,9 @@ public final class PgShmemCli implements java.util.concurrent.Callable<Integer>
         cli.setParameterExceptionHandler((ex, a) ->
         {
             ex.getCommandLine().getErr().println("pgshmem: error: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("pgshmem: hint: Try \"pgshmem "
-                + ex.getCommandLine().getCommandName() + " --help\" for more information.");
+            final String name = ex.getCommandLine().getCommandName();
+            ex.getCommandLine().getErr().println("pgshmem: hint: Try \"pgshmem"
+                + ("pgshmem".equals(name) ? "" : " " + name) + " --help\" for more information.");
             return 2;
         });
         return cli.execute(args);

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  * {@code pgshmem shmem -D DIR [--json]}: the allocations view of the running cluster, as
  * pg_shmem_allocations shows it, plus hash tables. Reads the segment only: loads no Chronicle.
  */
-@Command(name = "shmem", mixinStandardHelpOptions = true, description = "Show the shared memory allocations of the running cluster.")
+@Command(name = "shmem", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Show the shared memory allocations of the running cluster.")
 final class ShmemCommand implements Callable<Integer>
 {
     @Mixin

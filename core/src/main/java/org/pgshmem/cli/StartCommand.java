@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pgshmem start -D DIR [-c k=v]... [--foreground] [-l LOGFILE] [-t SECS]}. */
-@Command(name = "start", mixinStandardHelpOptions = true, description = "Start the postmaster; returns once it accepts backends.")
+@Command(name = "start", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Start the postmaster; returns once it accepts backends.")
 final class StartCommand implements Callable<Integer>
 {
     @Mixin

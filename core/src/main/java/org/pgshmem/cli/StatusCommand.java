@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code pgshmem status -D DIR}: exit 0 running, 3 not running, 4 no data directory (as pg_ctl). */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Tell whether a postmaster runs (exit 0) or not (exit 3).")
+@Command(name = "status", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Tell whether a postmaster runs (exit 0) or not (exit 3).")
 final class StatusCommand implements Callable<Integer>
 {
     @Mixin

@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pgshmem stop -D DIR [-m smart|fast|immediate] [-t SECS]}. */
-@Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the postmaster.")
+@Command(name = "stop", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Stop the postmaster.")
 final class StopCommand implements Callable<Integer>
 {
     @Mixin

@@ -254,7 +254,7 @@ public final class ShmemSegment implements AutoCloseable
         buffer.putIntVolatile(POSTMASTER_STATE_OFFSET, state);
     }
 
-    /** The pending shutdown request (a {@code ShutdownMode} ordinal + 1), 0 for none. */
+    /** The pending shutdown request ({@code ShutdownMode.request()}: 1 smart, 2 fast, 3 immediate), 0 for none. */
     public int shutdownRequest()
     {
         return buffer.getIntVolatile(SHUTDOWN_REQUEST_OFFSET);
