@@ -120,16 +120,16 @@ final class Ratios
     {
         final Result<?> a = mine.getPrimaryResult();
         final Result<?> b = peer.getPrimaryResult();
-        // a throughput is an inverse cost: compare operations per unit the other way round
-        final boolean costIsScore = mine.getParams().getMode() != Mode.Throughput;
-        final Result<?> costlyIfHigh = costIsScore ? a : b;
-        final Result<?> other = costIsScore ? b : a;
-        final double ratio = costlyIfHigh.getScore() / other.getScore();
-        final double low = (costlyIfHigh.getScore() - error(costlyIfHigh)) / (other.getScore() + error(other));
-        final double high = (costlyIfHigh.getScore() + error(costlyIfHigh)) / (other.getScore() - error(other));
+        // a throughput is an inverse cost: the ratio of costs is then the peer's score over ours
+        final boolean throughput = mine.getParams().getMode() == Mode.Throughput;
+        final Result<?> numerator = throughput ? b : a;
+        final Result<?> denominator = throughput ? a : b;
+        final double ratio = numerator.getScore() / denominator.getScore();
+        final double low = (numerator.getScore() - error(numerator)) / (denominator.getScore() + error(denominator));
+        final double high = (numerator.getScore() + error(numerator)) / (denominator.getScore() - error(denominator));
         // JMH gives no error for fewer than two iterations: no range then, rather than a false one
         final boolean known = !Double.isNaN(a.getScoreError()) && !Double.isNaN(b.getScoreError());
-        final String range = known && other.getScore() > error(other) ? format("%.2f–%.2f", low, high) : "n/a";
+        final String range = known && denominator.getScore() > error(denominator) ? format("%.2f–%.2f", low, high) : "n/a";
         final String params = params(mine.getParams()).toString();
         return new String[] {
             params.equals("{}") ? pair.what() : pair.what() + " " + params,
