@@ -155,7 +155,7 @@ final class BenchCluster
      */
     private static void killPostmasters(final Path dataDir, final PidFile pidFile)
     {
-        if (pidFile != null && Processes.isAlive(pidFile.pid(), pidFile.processStartMs()))
+        if (pidFile != null && Processes.isAlive(pidFile.pid(), pidFile.processStartToken()))
         {
             ProcessHandle.of(pidFile.pid()).ifPresent(BenchCluster::killTree);
         }

@@ -1,8 +1,13 @@
 package org.pgshmem.backend;
 
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import org.pgshmem.control.ControlFile;
+import org.pgshmem.ipc.BroadcastChannel;
+import org.pgshmem.ipc.IdleStrategies;
+import org.pgshmem.ipc.Messenger;
 import org.pgshmem.module.Modules;
 import org.pgshmem.module.RuntimeSettings;
 import org.pgshmem.postmaster.DataDirectory;
@@ -40,6 +45,11 @@ public final class Backend implements AutoCloseable
     private final int slot;
     private final ProcKind kind;
     private final long postmasterPid;
+    private final long heartbeatMillis;
+    private final Messenger messenger;
+    private final Thread heartbeat;
+    private volatile boolean postmasterDead;
+    private volatile boolean closing;
     private boolean closed;
 
     private Backend(final Shmem shmem, final Modules modules, final ProcArray procArray, final int slot,
@@ -51,6 +61,32 @@ public final class Backend implements AutoCloseable
         this.slot = slot;
         this.kind = kind;
         this.postmasterPid = postmasterPid;
+        this.heartbeatMillis = shmem.settings().getMillis("heartbeat_interval");
+        this.messenger = new Messenger(procArray, slot, modules.get(BroadcastChannel.class),
+            IdleStrategies.of(shmem.settings().getString("latch_idle_strategy")), () -> postmasterDead);
+        this.heartbeat = new Thread(this::heartbeatLoop, "pgshmem-heartbeat");
+        heartbeat.setDaemon(true);
+        heartbeat.start();
+    }
+
+    /**
+     * Proves this process alive every heartbeat_interval and watches the postmaster's heartbeat;
+     * when that stops and the postmaster process is gone, every later call fails.
+     */
+    private void heartbeatLoop()
+    {
+        final ShmemSegment segment = shmem.segment();
+        final long stale = Math.max(5 * heartbeatMillis, 1_000);
+        while (!closing)
+        {
+            final long now = System.currentTimeMillis();
+            procArray.heartbeat(slot, now);
+            if (!postmasterDead && now - segment.postmasterHeartbeat() > stale && !postmasterAlive())
+            {
+                postmasterDead = true;
+            }
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(heartbeatMillis));
+        }
     }
 
     /** Attaches this process to the cluster running in {@code dataDir} as a backend. */
@@ -160,7 +196,29 @@ public final class Backend implements AutoCloseable
     /** Shared memory: structures and hash tables by label. */
     public Shmem shmem()
     {
+        checkPostmaster();
         return shmem;
+    }
+
+    /** This process's messaging endpoint: inboxes, broadcast, latch. */
+    public Messenger messenger()
+    {
+        return messenger;
+    }
+
+    /** Whether the heartbeat found the postmaster dead; once true, calls fail. */
+    public boolean postmasterDead()
+    {
+        return postmasterDead;
+    }
+
+    private void checkPostmaster()
+    {
+        if (postmasterDead)
+        {
+            throw new PgException("terminating connection due to unexpected postmaster exit", null,
+                "Close this backend; attach again once the cluster is restarted.");
+        }
     }
 
     /** This process's instance of a loaded module. */
@@ -199,11 +257,17 @@ public final class Backend implements AutoCloseable
         return shmem.segment().postmasterState() >= ShmemSegment.PM_STOPPING;
     }
 
+    /** The proc array of the cluster. */
+    public ProcArray procArray()
+    {
+        return procArray;
+    }
+
     /** Whether the postmaster this process attached to still runs. */
     public boolean postmasterAlive()
     {
         final ShmemSegment segment = shmem.segment();
-        return Processes.isAlive(segment.creatorPid(), segment.creatorStartMillis());
+        return Processes.isAlive(segment.creatorPid(), segment.creatorStartToken());
     }
 
     /**
@@ -218,6 +282,17 @@ public final class Backend implements AutoCloseable
             return;
         }
         closed = true;
+        // the heartbeat thread writes to the segment: it must be gone before the unmap
+        closing = true;
+        LockSupport.unpark(heartbeat);
+        try
+        {
+            heartbeat.join();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
         try
         {
             procArray.release(slot);

@@ -1,9 +1,15 @@
 package org.pgshmem.cli;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pgshmem.ipc.MessageTypes;
 import org.pgshmem.backend.Backend;
 import org.pgshmem.shmem.SharedHash;
 import org.pgshmem.shmem.ShmemStruct;
@@ -19,8 +25,15 @@ final class BackendShell
     /** Capacity of hashes that {@code put} creates. */
     static final long HASH_ENTRIES = 10_000;
 
+    /** How long {@code recv} waits without an argument. */
+    static final long RECV_DEFAULT_MS = 5_000;
+    /** How long {@code send} waits while the target's inbox is full. */
+    static final long SEND_TIMEOUT_MS = 5_000;
+
     private final Backend backend;
     private final PrintStream out;
+    private final UnsafeBuffer outgoing = new UnsafeBuffer(new byte[64 * 1024]);
+    private String received;
     private volatile boolean watching = true;
     private Thread watcher;
 
@@ -50,6 +63,10 @@ final class BackendShell
                 case "struct-get" -> structGet(words);
                 case "struct-set" -> structSet(words);
                 case "struct-add" -> structAdd(words);
+                case "send" -> send(trimmed);
+                case "recv" -> recv(words);
+                case "broadcast" -> broadcast(trimmed);
+                case "lost" -> "ok " + backend.messenger().broadcastsLost();
                 default -> throw new PgException("unknown command \"" + words[0] + "\"");
             };
             if (answer == null)
@@ -156,6 +173,96 @@ final class BackendShell
         return "ok " + (region(words[1], words[2]).getAndAddLong(Integer.parseInt(words[2]), delta) + delta);
     }
 
+    /** The payload of a TEXT message: sender pid, then the text in UTF-8; its length. */
+    private int textPayload(final String text)
+    {
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (Long.BYTES + bytes.length > outgoing.capacity())
+        {
+            throw new PgException("message of " + bytes.length + " bytes is too long");
+        }
+        outgoing.putLong(0, backend.pid());
+        outgoing.putBytes(Long.BYTES, bytes);
+        return Long.BYTES + bytes.length;
+    }
+
+    private static String text(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(offset, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** {@code send <pid> <text>}: into that process's inbox, waiting while it is full. */
+    private String send(final String line)
+    {
+        final String[] w = line.split("\\s+", 3);
+        arity(w, 3, "send <pid> <text>");
+        final int length = textPayload(w[2]);
+        backend.messenger().send(Long.parseLong(w[1]), MessageTypes.TEXT, outgoing, 0, length,
+            TimeUnit.MILLISECONDS.toNanos(SEND_TIMEOUT_MS));
+        return "ok";
+    }
+
+    /** {@code broadcast <text>}: to every process. */
+    private String broadcast(final String line)
+    {
+        final String[] w = line.split("\\s+", 2);
+        arity(w, 2, "broadcast <text>");
+        final int length = textPayload(w[1]);
+        backend.messenger().broadcast(MessageTypes.TEXT, outgoing, 0, length);
+        return "ok";
+    }
+
+    /**
+     * {@code recv [timeout_ms]}: the next message of the inbox ({@code ok from=<pid> <text>}) or
+     * else the next broadcast from another process ({@code ok broadcast from=<pid> <text>}).
+     */
+    private String recv(final String[] words)
+    {
+        final long timeoutMs = words.length > 1 ? Long.parseLong(words[1]) : RECV_DEFAULT_MS;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        received = null;
+        while (true)
+        {
+            backend.messenger().poll(this::onMessage, 1);
+            if (received == null)
+            {
+                backend.messenger().pollBroadcasts(this::onBroadcast, 1);
+            }
+            if (received != null)
+            {
+                return received;
+            }
+            final long left = deadline - System.nanoTime();
+            if (left <= 0)
+            {
+                return "error: no message within " + timeoutMs + " ms";
+            }
+            // broadcasts set no latch: wake at least every 10 ms to look
+            backend.messenger().waitLatch(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
+        }
+    }
+
+    private void onMessage(final int type, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        received = type == MessageTypes.TEXT && length >= Long.BYTES
+            ? "ok from=" + buffer.getLong(offset) + " " + text(buffer, offset + Long.BYTES, length - Long.BYTES)
+            : "ok type=" + type + " length=" + length;
+    }
+
+    private void onBroadcast(final int type, final DirectBuffer buffer, final int offset, final int length,
+        final long sender)
+    {
+        if (sender == backend.pid())
+        {
+            return;
+        }
+        received = type == MessageTypes.TEXT && length >= Long.BYTES
+            ? "ok broadcast from=" + sender + " " + text(buffer, offset + Long.BYTES, length - Long.BYTES)
+            : "ok broadcast from=" + sender + " type=" + type + " length=" + length;
+    }
+
     /**
      * A fast or immediate shutdown ends this backend at once, as a PostgreSQL backend ends on
      * SIGTERM: it says so on stdout and exits non-zero. Its slot is freed by the postmaster,
@@ -164,9 +271,10 @@ final class BackendShell
      */
     void watchForShutdown()
     {
+        final org.pgshmem.shmem.ShmemSegment segment = backend.shmem().segment();
         watcher = new Thread(() ->
         {
-            while (watching && backend.shmem().segment().shutdownRequest() <= 1)
+            while (watching && segment.shutdownRequest() <= 1)
             {
                 LockSupport.parkNanos(20_000_000L);
             }

@@ -7,6 +7,23 @@ final class Json
     {
     }
 
+    /** {@code {"rows":[{head[0]: row[0], ...}, ...]}}, numeric columns unquoted. */
+    static String rows(final String[] head, final java.util.List<String[]> rows, final boolean[] numeric)
+    {
+        final StringBuilder sb = new StringBuilder("{\"rows\":[");
+        for (int r = 0; r < rows.size(); r++)
+        {
+            sb.append(r == 0 ? "{" : ",{");
+            for (int c = 0; c < head.length; c++)
+            {
+                final String v = rows.get(r)[c];
+                sb.append(c == 0 ? "" : ",").append(string(head[c])).append(':').append(numeric[c] ? v : string(v));
+            }
+            sb.append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
     static String string(final String s)
     {
         final StringBuilder sb = new StringBuilder(s.length() + 2).append('"');

@@ -66,43 +66,10 @@ final class ShmemCommand implements Callable<Integer>
                 hash ? Long.toString(a.entries()) : "", hash ? Long.toString(a.capacity()) : "",
                 a.file() == null ? "" : a.file()};
         }
-        final int[] width = new int[head.length];
-        for (int c = 0; c < head.length; c++)
-        {
-            width[c] = head[c].length();
-            for (final String[] row : cells)
-            {
-                width[c] = Math.max(width[c], row[c].length());
-            }
-        }
         out.println("shared memory segment " + segment.file() + ": " + segment.totalSize() + " bytes, "
             + (segment.totalSize() - segment.freeOffset()) + " unused");
-        final StringBuilder line = new StringBuilder();
-        final StringBuilder rule = new StringBuilder();
-        for (int c = 0; c < head.length; c++)
-        {
-            line.append(c == 0 ? " " : " | ").append(pad(head[c], width[c], false));
-            rule.append(c == 0 ? "-" : "-+-").append("-".repeat(width[c]));
-        }
-        out.println(line.toString().stripTrailing());
-        out.println(rule.append('-'));
-        for (final String[] row : cells)
-        {
-            line.setLength(0);
-            for (int c = 0; c < head.length; c++)
-            {
-                final boolean numeric = c >= 2 && c <= 6;
-                line.append(c == 0 ? " " : " | ").append(pad(row[c], width[c], numeric));
-            }
-            out.println(line.toString().stripTrailing());
-        }
-        out.println("(" + rows.size() + " rows)");
-    }
-
-    private static String pad(final String s, final int width, final boolean right)
-    {
-        final String fill = " ".repeat(width - s.length());
-        return right ? fill + s : s + fill;
+        Table.print(out, head, java.util.Arrays.asList(cells),
+            new boolean[] {false, false, true, true, true, true, true, false});
     }
 
     static void printJson(final PrintStream out, final ShmemSegment segment, final List<ShmemAllocation> rows)

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
+import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.proc.ProcArray;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
@@ -35,7 +36,7 @@ public final class Modules
     /** The built-in modules, in initialization order. */
     static List<ShmemModule> builtins()
     {
-        return List.of(new RuntimeSettings(), new ProcArray());
+        return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel());
     }
 
     /** Built-in modules plus those {@code preload_modules} names, found with ServiceLoader. */
@@ -108,6 +109,23 @@ public final class Modules
         for (final ShmemModule module : modules)
         {
             module.shmemInit(shmem.forModule(module.name(), module.shmemSize(shmem.settings())));
+        }
+    }
+
+    /** Runs every module's cleanup for a process that died in {@code slot}; one failing does not stop the others. */
+    public void cleanupProcess(final int slot, final long pid)
+    {
+        for (final ShmemModule module : modules)
+        {
+            try
+            {
+                module.cleanupProcess(slot, pid);
+            }
+            catch (final RuntimeException ex)
+            {
+                org.pgshmem.util.Elog.warning("module \"" + module.name() + "\" failed to clean up after process "
+                    + pid + ": " + ex);
+            }
         }
     }
 

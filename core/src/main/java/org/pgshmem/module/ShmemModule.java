@@ -37,6 +37,15 @@ public interface ShmemModule
     {
     }
 
+    /**
+     * In the postmaster, after process {@code pid} in proc-array slot {@code slot} died without
+     * detaching and before its slot is freed: release whatever the module's shared state says it
+     * held (locks, pins) and wake its waiters. Runs for every module, in order.
+     */
+    default void cleanupProcess(final int slot, final long pid)
+    {
+    }
+
     /** Once, at initdb, after the control file is written: create the module's files. */
     default void bootstrap(final BootstrapContext context) throws IOException
     {

@@ -58,7 +58,7 @@ public final class AuxiliaryProcess
                         Elog.log(kind.description() + " shutting down");
                         return 0;
                     }
-                    if (!self.postmasterAlive())
+                    if (self.postmasterDead())
                     {
                         Elog.log("terminating " + kind.description() + " because the postmaster died");
                         return 1;

@@ -25,7 +25,7 @@ import org.pgshmem.util.Processes;
  * 1 pid
  * 2 data directory
  * 3 start time, epoch seconds
- * 4 process start instant, epoch ms (tells a reused pid from ours)
+ * 4 process start token (the kernel's start time; tells a reused pid from ours)
  * 5 main segment file
  * 6 system identifier
  * 7 status: starting, ready or stopping
@@ -34,12 +34,12 @@ import org.pgshmem.util.Processes;
  * @param pid              the postmaster's pid
  * @param dataDirectory    its data directory
  * @param startSeconds     when it started, epoch seconds
- * @param processStartMs   its process start instant
+ * @param processStartToken its start token (see Processes)
  * @param segmentFile      the main segment's file
  * @param systemIdentifier the cluster's system identifier
  * @param status           starting, ready or stopping
  */
-public record PidFile(long pid, String dataDirectory, long startSeconds, long processStartMs, String segmentFile,
+public record PidFile(long pid, String dataDirectory, long startSeconds, long processStartToken, String segmentFile,
     long systemIdentifier, String status)
 {
     /** Status while shared memory is made and auxiliary processes start. */
@@ -99,7 +99,7 @@ public record PidFile(long pid, String dataDirectory, long startSeconds, long pr
     /** Whether the postmaster that wrote this file still runs. */
     public boolean postmasterAlive()
     {
-        return Processes.isAlive(pid, processStartMs);
+        return Processes.isAlive(pid, processStartToken);
     }
 
     /**
@@ -110,7 +110,7 @@ public record PidFile(long pid, String dataDirectory, long startSeconds, long pr
     {
         final Path file = dataDir.pidFile();
         final PidFile mine = new PidFile(Processes.selfPid(), dataDir.path().toString(),
-            System.currentTimeMillis() / 1000, Processes.selfStartMillis(), segmentFile.toString(), systemIdentifier,
+            System.currentTimeMillis() / 1000, Processes.selfStartToken(), segmentFile.toString(), systemIdentifier,
             STARTING);
         for (int attempt = 0; attempt < 100; attempt++)
         {
@@ -128,7 +128,7 @@ public record PidFile(long pid, String dataDirectory, long startSeconds, long pr
             {
                 final PidFile other = read(file);
                 if (other != null && other.pid != Processes.selfPid()
-                    && (other.processStartMs == 0 ? Processes.isAlive(other.pid, 0) : other.postmasterAlive()))
+                    && (other.processStartToken == 0 ? Processes.isAlive(other.pid, 0) : other.postmasterAlive()))
                 {
                     throw new PgException("lock file \"" + file + "\" already exists",
                         null, "Is another postmaster (PID " + other.pid + ") running in data directory \""
@@ -157,7 +157,7 @@ public record PidFile(long pid, String dataDirectory, long startSeconds, long pr
     /** Rewrites the file with a new status (atomically: readers see the old or the new). */
     public PidFile withStatus(final Path file, final String newStatus) throws IOException
     {
-        final PidFile updated = new PidFile(pid, dataDirectory, startSeconds, processStartMs, segmentFile,
+        final PidFile updated = new PidFile(pid, dataDirectory, startSeconds, processStartToken, segmentFile,
             systemIdentifier, newStatus);
         DurableFiles.write(file, updated.content());
         return updated;
@@ -165,7 +165,7 @@ public record PidFile(long pid, String dataDirectory, long startSeconds, long pr
 
     private byte[] content()
     {
-        return (pid + "\n" + dataDirectory + "\n" + startSeconds + "\n" + processStartMs + "\n" + segmentFile + "\n"
+        return (pid + "\n" + dataDirectory + "\n" + startSeconds + "\n" + processStartToken + "\n" + segmentFile + "\n"
             + Long.toUnsignedString(systemIdentifier) + "\n" + status + "\n").getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -12,6 +12,10 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.pgshmem.control.ControlFile;
 import org.pgshmem.control.DbState;
+import org.pgshmem.ipc.BroadcastChannel;
+import org.pgshmem.ipc.IdleStrategies;
+import org.pgshmem.ipc.MessageTypes;
+import org.pgshmem.ipc.Messenger;
 import org.pgshmem.module.Modules;
 import org.pgshmem.proc.ProcArray;
 import org.pgshmem.proc.ProcInfo;
@@ -60,6 +64,8 @@ public final class Postmaster
     private Path segmentDir;
     private Shmem shmem;
     private ProcArray procArray;
+    private Modules modules;
+    private Messenger messenger;
     private final List<AuxChild> children = new ArrayList<>();
 
     /** A postmaster for {@code dataDir}, with {@code -c name=value} overrides. */
@@ -103,7 +109,7 @@ public final class Postmaster
         dataDir.check();
         settings = Settings.load(dataDir.path(), overrides);
         control = ControlFile.read(dataDir.path());
-        final Modules modules = Modules.load(settings);
+        modules = Modules.load(settings);
         final long sysid = control.systemIdentifier();
         segmentDir = dataDir.segmentDirectory(settings, sysid);
         final Path segmentFile = segmentDir.resolve("segment");
@@ -118,6 +124,9 @@ public final class Postmaster
         modules.shmemInit(shmem);
         procArray = modules.get(ProcArray.class);
         procArray.claimFixed(ProcKind.POSTMASTER);
+        shmem.segment().postmasterHeartbeat(System.currentTimeMillis());
+        messenger = new Messenger(procArray, ProcSlotDescriptor.POSTMASTER_SLOT, modules.get(BroadcastChannel.class),
+            IdleStrategies.of("backoff"), () -> false);
 
         if (control.state() != DbState.SHUT_DOWN)
         {
@@ -162,9 +171,7 @@ public final class Postmaster
         try (ShmemSegment old = ShmemSegment.attach(segmentFile, 0))
         {
             final Shmem oldShmem = Shmem.open(old, Settings.defaults(), dataDir.path());
-            final ShmemStruct struct = oldShmem.initStruct(ProcArray.LABEL,
-                findSize(oldShmem, ProcArray.LABEL), StructInit.ZEROED);
-            live = ProcArray.of(struct).liveOthers();
+            live = ProcArray.of(oldShmem.findStruct(ProcArray.LABEL)).liveOthers();
         }
         catch (final PgException ex)
         {
@@ -187,19 +194,18 @@ public final class Postmaster
         Elog.log("removing shared memory segment \"" + segmentFile + "\" left by a postmaster that did not shut down");
     }
 
-    private static long findSize(final Shmem shmem, final String label)
-    {
-        return shmem.allocations().stream().filter(a -> label.equals(a.name())).findFirst()
-            .map(a -> a.size()).orElseThrow(() -> new PgException("old segment has no \"" + label + "\""));
-    }
-
     /** Watches children and backends until a shutdown is requested; returns the mode. */
     private ShutdownMode serverLoop() throws IOException
     {
         final ShmemSegment segment = shmem.segment();
+        final long reapEvery = TimeUnit.MILLISECONDS.toNanos(settings.getMillis("heartbeat_interval"));
+        long nextReap = System.nanoTime();
         while (true)
         {
-            segment.postmasterHeartbeat(System.currentTimeMillis());
+            final long now = System.currentTimeMillis();
+            segment.postmasterHeartbeat(now);
+            procArray.heartbeat(ProcSlotDescriptor.POSTMASTER_SLOT, now);
+            messenger.poll(this::onMessage, 16);
             final ShutdownMode mode = ShutdownMode.ofRequest(segment.shutdownRequest());
             if (mode != null)
             {
@@ -209,12 +215,33 @@ public final class Postmaster
             {
                 child.restartIfDead();
             }
-            reapDeadBackends();
+            if (System.nanoTime() - nextReap >= 0)
+            {
+                nextReap = System.nanoTime() + reapEvery;
+                reapDeadBackends();
+            }
             LockSupport.parkNanos(TICK_NANOS);
         }
     }
 
-    /** Frees the slots of backends that died without detaching. */
+    /** The postmaster's inbox: a shutdown request may come as a message as well as in the header word. */
+    private void onMessage(final int msgTypeId, final org.agrona.MutableDirectBuffer buffer, final int offset,
+        final int length)
+    {
+        if (msgTypeId == MessageTypes.SHUTDOWN_REQUEST && length >= Integer.BYTES)
+        {
+            final ShutdownMode mode = ShutdownMode.ofRequest(buffer.getInt(offset));
+            if (mode != null)
+            {
+                shmem.segment().requestShutdown(mode.request());
+            }
+        }
+    }
+
+    /**
+     * Frees the slots of backends that died without detaching, after every module's cleanup for
+     * them (which releases what they held); returns how many backends are alive.
+     */
     private int reapDeadBackends()
     {
         int live = 0;
@@ -224,13 +251,17 @@ public final class Postmaster
             {
                 continue;
             }
-            if (Processes.isAlive(p.pid(), p.startMillis()))
+            if (Processes.isAlive(p.pid(), p.startToken()))
             {
                 live++;
             }
-            else if (procArray.free(p.slot(), p.pid()))
+            else
             {
-                Elog.log("client backend (PID " + p.pid() + ") exited without detaching; freed slot " + p.slot());
+                modules.cleanupProcess(p.slot(), p.pid());
+                if (procArray.free(p.slot(), p.pid()))
+                {
+                    Elog.log("client backend (PID " + p.pid() + ") exited without detaching; freed slot " + p.slot());
+                }
             }
         }
         return live;
@@ -241,6 +272,9 @@ public final class Postmaster
         final ShmemSegment segment = shmem.segment();
         Elog.log("received " + mode.word() + " shutdown request");
         segment.postmasterState(ShmemSegment.PM_STOPPING);
+        final org.agrona.concurrent.UnsafeBuffer notice = new org.agrona.concurrent.UnsafeBuffer(new byte[Integer.BYTES]);
+        notice.putInt(0, mode.request());
+        messenger.broadcast(MessageTypes.SHUTDOWN_NOTICE, notice, 0, Integer.BYTES);
         pidFile = pidFile.withStatus(dataDir.pidFile(), PidFile.STOPPING);
         if (mode == ShutdownMode.IMMEDIATE)
         {
@@ -407,6 +441,7 @@ public final class Postmaster
                 final int code = process.exitValue();
                 Elog.log(kind.description() + " process (PID " + process.pid() + ") "
                     + (code > 128 ? "was terminated by signal " + (code - 128) : "exited with exit code " + code));
+                modules.cleanupProcess(slot, process.pid());
                 procArray.free(slot, process.pid());
                 deathLogged = true;
             }

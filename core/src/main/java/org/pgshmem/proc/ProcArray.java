@@ -5,7 +5,11 @@ import static org.pgshmem.proc.ProcSlotDescriptor.*;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.agrona.BitUtil;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.pgshmem.module.ShmemModule;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
@@ -15,17 +19,24 @@ import org.pgshmem.util.PgException;
 import org.pgshmem.util.Processes;
 
 /**
- * The proc array: one slot per attached process, claimed by compare-and-set on its pid word so
- * that processes racing for slots never share one. The postmaster reads it to find who is
- * attached, and frees the slots of processes that died.
+ * The proc array: one slot per attached process (see {@link ProcSlotDescriptor}), claimed by
+ * compare-and-set on its pid word so that processes racing for slots never share one, each
+ * with its own inbox (an Agrona {@link ManyToOneRingBuffer} of {@code inbox_size} bytes in the
+ * "Proc Inboxes" structure) and latch. The postmaster reads it to find who is attached, and
+ * frees the slots of processes that died.
  */
 public final class ProcArray implements ShmemModule
 {
-    /** The label of the structure. */
+    /** The label of the slots. */
     public static final String LABEL = "Proc Array";
+    /** The label of the inboxes. */
+    public static final String INBOXES_LABEL = "Proc Inboxes";
 
     private AtomicBuffer buffer;
+    private AtomicBuffer inboxes;
     private int slotCount;
+    private int inboxStride;
+    private ManyToOneRingBuffer[] rings;
 
     @Override
     public String name()
@@ -33,28 +44,56 @@ public final class ProcArray implements ShmemModule
         return "proc_array";
     }
 
+    private static int slotCount(final Settings settings)
+    {
+        return FIRST_BACKEND_SLOT + settings.getInt("max_connections");
+    }
+
+    /** Bytes of one inbox: the ring's capacity (a power of two) plus Agrona's trailer. */
+    private static int inboxStride(final Settings settings)
+    {
+        final long capacity = settings.getBytes("inbox_size");
+        if (!BitUtil.isPowerOfTwo(capacity))
+        {
+            throw new PgException("invalid value for parameter \"inbox_size\": \"" + settings.show("inbox_size") + "\"",
+                "An inbox is an Agrona ring buffer: its size must be a power of two.", "Use 64kB, 1MB, ...");
+        }
+        return (int)capacity + RingBufferDescriptor.TRAILER_LENGTH;
+    }
+
+    private static long slotsSize(final int slots)
+    {
+        return ShmemSize.addSize(HEADER_LENGTH, ShmemSize.mulSize(slots, SLOT_LENGTH));
+    }
+
     @Override
     public long shmemSize(final Settings settings)
     {
-        return size(settings.getInt("max_connections"));
-    }
-
-    private static long size(final int maxConnections)
-    {
-        return ShmemSize.addSize(HEADER_LENGTH,
-            ShmemSize.mulSize(FIRST_BACKEND_SLOT + (long)maxConnections, SLOT_LENGTH));
+        final int slots = slotCount(settings);
+        return ShmemSize.addSize(slotsSize(slots), ShmemSize.mulSize(slots, inboxStride(settings)));
     }
 
     @Override
     public void shmemInit(final Shmem shmem)
     {
-        final int maxConnections = shmem.settings().getInt("max_connections");
-        final ShmemStruct struct = shmem.initStruct(LABEL, size(maxConnections),
-            region -> region.putInt(SLOT_COUNT_OFFSET, FIRST_BACKEND_SLOT + maxConnections));
+        final int slots = slotCount(shmem.settings());
+        final int stride = inboxStride(shmem.settings());
+        final ShmemStruct inboxStruct = shmem.initStruct(INBOXES_LABEL, ShmemSize.mulSize(slots, stride),
+            region -> { });
+        final ShmemStruct struct = shmem.initStruct(LABEL, slotsSize(slots), region ->
+        {
+            region.putInt(SLOT_COUNT_OFFSET, slots);
+            region.putInt(INBOX_CAPACITY_OFFSET, stride - RingBufferDescriptor.TRAILER_LENGTH);
+            for (int slot = 0; slot < slots; slot++)
+            {
+                region.putLong(slotOffset(slot) + INBOX_OFFSET_OFFSET, inboxStruct.offset() + (long)slot * stride);
+            }
+        });
         wrap(struct);
+        this.inboxes = inboxStruct.buffer();
     }
 
-    /** Wraps an existing proc array structure (for tools that read a segment without the modules). */
+    /** Wraps an existing proc array for tools that read a segment without the modules (no inboxes). */
     public static ProcArray of(final ShmemStruct struct)
     {
         final ProcArray procArray = new ProcArray();
@@ -62,10 +101,20 @@ public final class ProcArray implements ShmemModule
         return procArray;
     }
 
+    /** Wraps an existing proc array and its inboxes, for tools that read a segment without the modules. */
+    public static ProcArray of(final Shmem shmem)
+    {
+        final ProcArray procArray = of(shmem.findStruct(LABEL));
+        procArray.inboxes = shmem.findStruct(INBOXES_LABEL).buffer();
+        return procArray;
+    }
+
     private void wrap(final ShmemStruct struct)
     {
         this.buffer = struct.buffer();
         this.slotCount = buffer.getInt(SLOT_COUNT_OFFSET);
+        this.inboxStride = buffer.getInt(INBOX_CAPACITY_OFFSET) + RingBufferDescriptor.TRAILER_LENGTH;
+        this.rings = new ManyToOneRingBuffer[slotCount];
     }
 
     /** Slots in all, fixed ones included. */
@@ -116,9 +165,28 @@ public final class ProcArray implements ShmemModule
             return false;
         }
         buffer.putIntVolatile(base + STATE_OFFSET, STATE_CLAIMING);
-        buffer.putLong(base + START_TIME_OFFSET, Processes.selfStartMillis());
+        buffer.putLong(base + START_TIME_OFFSET, Processes.selfStartToken());
         buffer.putInt(base + KIND_OFFSET, kind.code());
-        buffer.putLong(base + ATTACH_TIME_OFFSET, System.currentTimeMillis());
+        final long now = System.currentTimeMillis();
+        buffer.putLong(base + ATTACH_TIME_OFFSET, now);
+        buffer.putLongVolatile(base + HEARTBEAT_OFFSET, now);
+        buffer.putIntVolatile(base + HASH_OPERATION_OFFSET, 0);
+        buffer.putIntVolatile(base + LATCH_OFFSET, 0);
+        buffer.putIntVolatile(base + SLEEPING_OFFSET, 0);
+        for (int counter = MESSAGES_SENT_OFFSET; counter <= BROADCASTS_LOST_OFFSET; counter += Long.BYTES)
+        {
+            buffer.putLongVolatile(base + counter, 0);
+        }
+        if (inboxes != null)
+        {
+            // messages left for the slot's previous owner are not ours
+            final ManyToOneRingBuffer ring = inbox(slot);
+            ring.unblock();
+            while (ring.read((type, b, index, length) -> { }, Integer.MAX_VALUE) > 0)
+            {
+                ring.unblock();
+            }
+        }
         buffer.putIntRelease(base + STATE_OFFSET, STATE_ACTIVE);
         return true;
     }
@@ -140,6 +208,7 @@ public final class ProcArray implements ShmemModule
         buffer.putIntVolatile(base + STATE_OFFSET, STATE_FREE);
         buffer.putLong(base + START_TIME_OFFSET, 0);
         buffer.putLong(base + ATTACH_TIME_OFFSET, 0);
+        buffer.putIntVolatile(base + HASH_OPERATION_OFFSET, 0);
         // the pid word goes last: clearing it makes the slot claimable
         return buffer.compareAndSetLong(base + PID_OFFSET, pid, 0);
     }
@@ -148,6 +217,106 @@ public final class ProcArray implements ShmemModule
     public long pid(final int slot)
     {
         return buffer.getLongVolatile(slotOffset(slot) + PID_OFFSET);
+    }
+
+    /** The slot {@code pid} holds, or -1. */
+    public int slotOf(final long pid)
+    {
+        for (int slot = 0; slot < slotCount; slot++)
+        {
+            if (buffer.getLongVolatile(slotOffset(slot) + PID_OFFSET) == pid
+                && buffer.getIntAcquire(slotOffset(slot) + STATE_OFFSET) == STATE_ACTIVE)
+            {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    /** The inbox of {@code slot}: an Agrona ring buffer any process may write and only the slot's owner reads. */
+    public ManyToOneRingBuffer inbox(final int slot)
+    {
+        ManyToOneRingBuffer ring = rings[slot];
+        if (ring == null)
+        {
+            ring = new ManyToOneRingBuffer(new UnsafeBuffer(inboxes, slot * inboxStride, inboxStride));
+            rings[slot] = ring;
+        }
+        return ring;
+    }
+
+    /** Records that the owner of {@code slot} is alive now. */
+    public void heartbeat(final int slot, final long epochMillis)
+    {
+        buffer.putLongRelease(slotOffset(slot) + HEARTBEAT_OFFSET, epochMillis);
+    }
+
+    /** The last heartbeat of {@code slot}'s owner, epoch ms. */
+    public long heartbeat(final int slot)
+    {
+        return buffer.getLongVolatile(slotOffset(slot) + HEARTBEAT_OFFSET);
+    }
+
+    /** Sets {@code slot}'s latch (PostgreSQL's SetLatch): a no-op when already set, so a busy receiver costs a read. */
+    public void setLatch(final int slot)
+    {
+        final int offset = slotOffset(slot) + LATCH_OFFSET;
+        if (buffer.getIntVolatile(offset) == 0)
+        {
+            buffer.putIntVolatile(offset, 1);
+        }
+    }
+
+    /** Whether {@code slot}'s latch is set. */
+    public boolean isLatchSet(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + LATCH_OFFSET) != 0;
+    }
+
+    /** Clears {@code slot}'s latch; its owner does this before checking for work (ResetLatch). */
+    public void resetLatch(final int slot)
+    {
+        buffer.putIntVolatile(slotOffset(slot) + LATCH_OFFSET, 0);
+    }
+
+    /** Marks the owner of {@code slot} as possibly parked (true) or running (false). */
+    public void sleeping(final int slot, final boolean sleeping)
+    {
+        buffer.putIntVolatile(slotOffset(slot) + SLEEPING_OFFSET, sleeping ? 1 : 0);
+    }
+
+    /** Whether the owner of {@code slot} is waiting on its latch. */
+    public boolean isSleeping(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLEEPING_OFFSET) != 0;
+    }
+
+    /**
+     * Marks the owner of {@code slot} as inside an operation on the hash whose shmem index entry
+     * is {@code entry} (0 for none). A process that dies so marked may have left a Chronicle Map
+     * segment locked with no owner recorded.
+     */
+    public void hashOperation(final int slot, final int entryPlusOne)
+    {
+        buffer.putIntRelease(slotOffset(slot) + HASH_OPERATION_OFFSET, entryPlusOne);
+    }
+
+    /** The hash mark of {@code slot}: shmem index entry + 1, or 0. */
+    public int hashOperation(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + HASH_OPERATION_OFFSET);
+    }
+
+    /** Adds to one of the owner's counters ({@code ProcSlotDescriptor.MESSAGES_SENT_OFFSET} ...); owner only. */
+    public void addCounter(final int slot, final int counterOffset, final long delta)
+    {
+        buffer.addLongRelease(slotOffset(slot) + counterOffset, delta);
+    }
+
+    /** One of the counters of {@code slot}. */
+    public long counter(final int slot, final int counterOffset)
+    {
+        return buffer.getLongVolatile(slotOffset(slot) + counterOffset);
     }
 
     /** Every active slot. */
@@ -181,7 +350,7 @@ public final class ProcArray implements ShmemModule
         final List<ProcInfo> out = new ArrayList<>();
         for (final ProcInfo p : snapshot())
         {
-            if (p.pid() != Processes.selfPid() && Processes.isAlive(p.pid(), p.startMillis()))
+            if (p.pid() != Processes.selfPid() && Processes.isAlive(p.pid(), p.startToken()))
             {
                 out.add(p);
             }

@@ -5,10 +5,10 @@ package org.pgshmem.proc;
  *
  * @param slot             slot number
  * @param pid              the process id
- * @param startMillis      when the process started (epoch ms)
+ * @param startToken       its start token (the kernel's start time, see Processes)
  * @param kind             what it is
  * @param attachTimeMillis when it attached (epoch ms)
  */
-public record ProcInfo(int slot, long pid, long startMillis, ProcKind kind, long attachTimeMillis)
+public record ProcInfo(int slot, long pid, long startToken, ProcKind kind, long attachTimeMillis)
 {
 }

@@ -40,6 +40,14 @@ public final class Settings
             "comma-separated modules to load at server start (shared_preload_libraries)"));
         define(Setting.string("shm_dir", "",
             "directory of the main segment; empty: a directory of its own under /dev/shm, else DATA/shm/segment"));
+        define(Setting.integer("inbox_size", 64, 1, 64 * 1024, Unit.KILOBYTES,
+            "bytes of each process's message inbox; a power of two"));
+        define(Setting.integer("broadcast_size", 64, 1, 64 * 1024, Unit.KILOBYTES,
+            "bytes of the broadcast buffer every process reads; a power of two"));
+        define(Setting.integer("heartbeat_interval", 100, 10, 10000, Unit.MILLISECONDS,
+            "how often every process proves it is alive, and how soon a dead one is noticed"));
+        define(Setting.enumerated("latch_idle_strategy", "backoff", List.of("backoff", "busy-spin", "yielding", "sleeping"),
+            "how a process waits on its latch"));
         define(Setting.integer("bgwriter_delay", 200, 10, 10000, Unit.MILLISECONDS,
             "background writer sleep time between rounds"));
         define(Setting.integer("bgwriter_lru_maxpages", 100, 0, Integer.MAX_VALUE / 2, Unit.NONE,
@@ -163,7 +171,17 @@ public final class Settings
         }
         return switch (def.type())
         {
-            case STRING, ENUM -> value;
+            case STRING -> value;
+            case ENUM ->
+            {
+                if (!def.values().contains(value))
+                {
+                    throw new PgException("invalid value for parameter \"" + def.name() + "\": \"" + value + "\""
+                        + (source.equals("command line") ? "" : " (" + source + ")"), null,
+                        "Available values: " + String.join(", ", def.values()) + ".");
+                }
+                yield value;
+            }
             case BOOLEAN -> parseBoolean(def, value, source);
             case REAL -> parseReal(def, value, source);
             case INTEGER -> parseInteger(def, value, source);

@@ -35,7 +35,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  +---------------------------------------------------------------+
  *  |  Index Capacity (entries)     |   Index Entry Count           | 88
  *  +---------------------------------------------------------------+
- *  |                 Creator Start Time (epoch ms)                 | 96
+ *  |   Creator Start Token (kernel start time, see Processes)      | 96
  *  +---------------------------------------------------------------+
  *  |                 Reserved up to 128                            |
  * </pre>
@@ -64,7 +64,7 @@ public final class SegmentHeaderDescriptor
     public static final int INDEX_OFFSET_OFFSET = POSTMASTER_HEARTBEAT_OFFSET + SIZE_OF_LONG;
     public static final int INDEX_CAPACITY_OFFSET = INDEX_OFFSET_OFFSET + SIZE_OF_LONG;
     public static final int INDEX_COUNT_OFFSET = INDEX_CAPACITY_OFFSET + SIZE_OF_INT;
-    public static final int CREATOR_START_TIME_OFFSET = INDEX_COUNT_OFFSET + SIZE_OF_INT;
+    public static final int CREATOR_START_TOKEN_OFFSET = INDEX_COUNT_OFFSET + SIZE_OF_INT;
 
     /** Header length: two cache lines, so the index starts aligned. */
     public static final int HEADER_LENGTH = 2 * CACHE_LINE_LENGTH;

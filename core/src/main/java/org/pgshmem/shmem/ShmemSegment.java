@@ -105,7 +105,7 @@ public final class ShmemSegment implements AutoCloseable
         buffer.putLong(MAGIC_OFFSET, MAGIC);
         buffer.putLong(SYSTEM_IDENTIFIER_OFFSET, systemIdentifier);
         buffer.putLong(CREATOR_PID_OFFSET, Processes.selfPid());
-        buffer.putLong(CREATOR_START_TIME_OFFSET, Processes.selfStartMillis());
+        buffer.putLong(CREATOR_START_TOKEN_OFFSET, Processes.selfStartToken());
         buffer.putLong(CREATION_TIME_OFFSET, System.currentTimeMillis());
         buffer.putLong(TOTAL_SIZE_OFFSET, totalSize);
         buffer.putLong(FREE_OFFSET_OFFSET, overhead());
@@ -223,9 +223,9 @@ public final class ShmemSegment implements AutoCloseable
         return buffer.getLong(CREATOR_PID_OFFSET);
     }
 
-    public long creatorStartMillis()
+    public long creatorStartToken()
     {
-        return buffer.getLong(CREATOR_START_TIME_OFFSET);
+        return buffer.getLong(CREATOR_START_TOKEN_OFFSET);
     }
 
     public long creationTimeMillis()
