@@ -67,6 +67,8 @@ final class BackendShell
                 case "recv" -> recv(words);
                 case "broadcast" -> broadcast(trimmed);
                 case "lost" -> "ok " + backend.messenger().broadcastsLost();
+                case "setlatch" -> setLatch(words);
+                case "waitlatch" -> waitLatch(words);
                 default -> throw new PgException("unknown command \"" + words[0] + "\"");
             };
             if (answer == null)
@@ -212,6 +214,21 @@ final class BackendShell
         final int length = textPayload(w[1]);
         backend.messenger().broadcast(MessageTypes.TEXT, outgoing, 0, length);
         return "ok";
+    }
+
+    /** {@code setlatch <pid>}: wakes that process if it waits on its latch. */
+    private String setLatch(final String[] words)
+    {
+        arity(words, 2, "setlatch <pid>");
+        backend.messenger().setLatch(Long.parseLong(words[1]));
+        return "ok";
+    }
+
+    /** {@code waitlatch [timeout_ms]}: {@code ok set} when the latch was set in time, else {@code ok timeout}. */
+    private String waitLatch(final String[] words)
+    {
+        final long timeoutMs = words.length > 1 ? Long.parseLong(words[1]) : RECV_DEFAULT_MS;
+        return backend.messenger().waitLatch(TimeUnit.MILLISECONDS.toNanos(timeoutMs)) ? "ok set" : "ok timeout";
     }
 
     /**
