@@ -70,18 +70,6 @@ class BackendCommandsTest extends ClusterTestSupport
         }
     }
 
-    private boolean logContains(final String text)
-    {
-        try
-        {
-            return cluster.log().contains(text);
-        }
-        catch (final java.io.IOException ex)
-        {
-            return false;
-        }
-    }
-
     @Test
     void aPersistedHashSurvivesARestart() throws Exception
     {

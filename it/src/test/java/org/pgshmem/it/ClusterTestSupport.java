@@ -32,6 +32,19 @@ abstract class ClusterTestSupport
         return cluster.dataDir().toString();
     }
 
+    /** Whether the server log holds {@code text} yet (for {@link TestCluster#await}). */
+    boolean logContains(final String text)
+    {
+        try
+        {
+            return cluster.log().contains(text);
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
+        }
+    }
+
     @AfterEach
     void killEverything() throws Exception
     {
