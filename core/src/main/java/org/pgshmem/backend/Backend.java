@@ -14,6 +14,7 @@ import org.pgshmem.postmaster.DataDirectory;
 import org.pgshmem.postmaster.PidFile;
 import org.pgshmem.proc.ProcArray;
 import org.pgshmem.proc.ProcKind;
+import org.pgshmem.proc.SlotHashMarks;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
 import org.pgshmem.shmem.ShmemSegment;
@@ -81,6 +82,8 @@ public final class Backend implements AutoCloseable
         {
             final long now = System.currentTimeMillis();
             procArray.heartbeat(slot, now);
+            // a hash under recovery is let go as soon as no thread of ours is inside it
+            shmem.closeQuarantinedHashes();
             if (!postmasterDead && now - segment.postmasterHeartbeat() > stale && !postmasterAlive())
             {
                 postmasterDead = true;
@@ -124,6 +127,7 @@ public final class Backend implements AutoCloseable
             modules.shmemInit(shmem);
             final ProcArray procArray = modules.get(ProcArray.class);
             final int slot = kind == ProcKind.BACKEND ? procArray.claimBackend() : procArray.claimFixed(kind);
+            shmem.hashOperationMarks(new SlotHashMarks(procArray, slot));
             return new Backend(shmem, modules, procArray, slot, kind, pidFile.pid());
         }
         catch (final RuntimeException ex)

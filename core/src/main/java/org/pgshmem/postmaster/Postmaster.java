@@ -257,6 +257,7 @@ public final class Postmaster
             }
             else
             {
+                recoverHashesOf(p);
                 modules.cleanupProcess(p.slot(), p.pid());
                 if (procArray.free(p.slot(), p.pid()))
                 {
@@ -265,6 +266,51 @@ public final class Postmaster
             }
         }
         return live;
+    }
+
+    /**
+     * A process that died inside a Chronicle Map operation may have left a segment lock held by
+     * nobody. Each such hash is quarantined at once (every process stops using it and closes it),
+     * then recovered by Chronicle in a thread of its own, since the recovery waits for every
+     * process to let go of the file; the server loop goes on meanwhile.
+     */
+    private void recoverHashesOf(final ProcInfo dead)
+    {
+        final List<Integer> marked = procArray.hashOperationsInFlight(dead.slot());
+        if (marked.isEmpty())
+        {
+            return;
+        }
+        final List<Integer> entries = marked.contains(ProcSlotDescriptor.ANY_HASH)
+            ? shmem.hashEntries() : marked.stream().map(e -> e - 1).toList();
+        for (final int entry : entries)
+        {
+            final String label = shmem.quarantineHash(entry);
+            if (label == null)
+            {
+                continue;
+            }
+            Elog.log("process " + dead.pid() + " died inside an operation on hash table \"" + label
+                + "\"; recovering it");
+            final Thread worker = new Thread(() ->
+            {
+                final long start = System.nanoTime();
+                try
+                {
+                    final long count = shmem.recoverHash(entry);
+                    Elog.log("hash table \"" + label + "\" recovered in "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms (" + count + " entries)");
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    Elog.warning("could not recover hash table \"" + label + "\": " + ex
+                        + "; its users will see lock timeouts until the cluster is restarted");
+                    shmem.abandonHashRecovery(entry);
+                }
+            }, "hash-recovery " + label);
+            worker.setDaemon(true);
+            worker.start();
+        }
     }
 
     private void shutdown(final ShutdownMode mode) throws IOException

@@ -170,7 +170,10 @@ public final class ProcArray implements ShmemModule
         final long now = System.currentTimeMillis();
         buffer.putLong(base + ATTACH_TIME_OFFSET, now);
         buffer.putLongVolatile(base + HEARTBEAT_OFFSET, now);
-        buffer.putIntVolatile(base + HASH_OPERATION_OFFSET, 0);
+        for (int mark = 0; mark < HASH_MARK_COUNT; mark++)
+        {
+            buffer.putLongVolatile(base + HASH_MARKS_OFFSET + mark * HASH_MARK_LENGTH, 0);
+        }
         buffer.putIntVolatile(base + LATCH_OFFSET, 0);
         buffer.putIntVolatile(base + SLEEPING_OFFSET, 0);
         for (int counter = MESSAGES_SENT_OFFSET; counter <= BROADCASTS_LOST_OFFSET; counter += Long.BYTES)
@@ -208,7 +211,6 @@ public final class ProcArray implements ShmemModule
         buffer.putIntVolatile(base + STATE_OFFSET, STATE_FREE);
         buffer.putLong(base + START_TIME_OFFSET, 0);
         buffer.putLong(base + ATTACH_TIME_OFFSET, 0);
-        buffer.putIntVolatile(base + HASH_OPERATION_OFFSET, 0);
         // the pid word goes last: clearing it makes the slot claimable
         return buffer.compareAndSetLong(base + PID_OFFSET, pid, 0);
     }
@@ -291,20 +293,34 @@ public final class ProcArray implements ShmemModule
         return buffer.getIntVolatile(slotOffset(slot) + SLEEPING_OFFSET) != 0;
     }
 
-    /**
-     * Marks the owner of {@code slot} as inside an operation on the hash whose shmem index entry
-     * is {@code entry} (0 for none). A process that dies so marked may have left a Chronicle Map
-     * segment locked with no owner recorded.
-     */
-    public void hashOperation(final int slot, final int entryPlusOne)
+    /** Offset in the proc array of hash mark {@code mark}'s label word in {@code slot}; its In Flight count follows. */
+    public int hashMarkOffset(final int slot, final int mark)
     {
-        buffer.putIntRelease(slotOffset(slot) + HASH_OPERATION_OFFSET, entryPlusOne);
+        return slotOffset(slot) + HASH_MARKS_OFFSET + mark * HASH_MARK_LENGTH;
     }
 
-    /** The hash mark of {@code slot}: shmem index entry + 1, or 0. */
-    public int hashOperation(final int slot)
+    /** The proc array structure itself, for the flyweights that write a slot's fields. */
+    public AtomicBuffer buffer()
     {
-        return buffer.getIntVolatile(slotOffset(slot) + HASH_OPERATION_OFFSET);
+        return buffer;
+    }
+
+    /**
+     * The hashes the owner of {@code slot} was inside an operation on: shmem index entries + 1,
+     * or {@link ProcSlotDescriptor#ANY_HASH}. For the postmaster, after the owner died.
+     */
+    public List<Integer> hashOperationsInFlight(final int slot)
+    {
+        final List<Integer> labels = new ArrayList<>();
+        for (int mark = 0; mark < HASH_MARK_COUNT; mark++)
+        {
+            final int offset = hashMarkOffset(slot, mark);
+            if (buffer.getIntVolatile(offset + Integer.BYTES) > 0 && buffer.getIntVolatile(offset) != 0)
+            {
+                labels.add(buffer.getIntVolatile(offset));
+            }
+        }
+        return labels;
     }
 
     /** Adds to one of the owner's counters ({@code ProcSlotDescriptor.MESSAGES_SENT_OFFSET} ...); owner only. */

@@ -30,11 +30,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |  Attach Time (epoch ms)                                       |  24
  *  |  Heartbeat (epoch ms, written by the owner)                   |  32
  *  |  Inbox Offset (of its ring buffer in the segment)             |  40
- *  +-------------------------------+-------------------------------+
- *  |  Hash Operation (shmem index   |  Reserved                    |  48
- *  |  entry + 1 of the hash the    |                               |
- *  |  owner is inside; 0 none)     |                               |
- *  +-------------------------------+-------------------------------+
+ *  |  Reserved                                                     |  48
  *  |  Reserved                                                     |  56
  *  +-------------------------------+-------------------------------+
  *  |  Latch (1 set, 0 not)         |  Sleeping (1 while the owner  |  64
@@ -46,8 +42,19 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |  Messages Received                                            | 136
  *  |  Broadcasts Received                                          | 144
  *  |  Broadcasts Lost (to being lapped)                            | 152
- *  |  Reserved up to 192                                          ...
- *  +---------------------------------------------------------------+
+ *  +-------------------------------+-------------------------------+
+ *  |  Hash Label 0                 |  In Flight 0                  | 160
+ *  |  Hash Label 1                 |  In Flight 1                  | 168
+ *  |  Hash Label 2                 |  In Flight 2                  | 176
+ *  |  Hash Label 3                 |  In Flight 3                  | 184
+ *  +-------------------------------+-------------------------------+
+ * </pre>
+ * Hash Label n is the shmem index entry (its offset in the segment) + 1 of a hash table the
+ * owner opened, 0 for an unused pair, or -1 for "any hash" (a process that opened more than
+ * four shares the last pair among them); In Flight n counts the owner's threads inside a
+ * Chronicle Map operation on it. A process that dies with a count above zero may have left a
+ * Chronicle segment lock held with no owner recorded: the postmaster recovers that hash.
+ * <pre>
  * </pre>
  */
 public final class ProcSlotDescriptor
@@ -64,7 +71,6 @@ public final class ProcSlotDescriptor
     public static final int ATTACH_TIME_OFFSET = STATE_OFFSET + SIZE_OF_INT;
     public static final int HEARTBEAT_OFFSET = ATTACH_TIME_OFFSET + SIZE_OF_LONG;
     public static final int INBOX_OFFSET_OFFSET = HEARTBEAT_OFFSET + SIZE_OF_LONG;
-    public static final int HASH_OPERATION_OFFSET = INBOX_OFFSET_OFFSET + SIZE_OF_LONG;
 
     public static final int LATCH_OFFSET = CACHE_LINE_LENGTH;
     public static final int SLEEPING_OFFSET = LATCH_OFFSET + SIZE_OF_INT;
@@ -73,6 +79,11 @@ public final class ProcSlotDescriptor
     public static final int MESSAGES_RECEIVED_OFFSET = MESSAGES_SENT_OFFSET + SIZE_OF_LONG;
     public static final int BROADCASTS_RECEIVED_OFFSET = MESSAGES_RECEIVED_OFFSET + SIZE_OF_LONG;
     public static final int BROADCASTS_LOST_OFFSET = BROADCASTS_RECEIVED_OFFSET + SIZE_OF_LONG;
+    public static final int HASH_MARKS_OFFSET = BROADCASTS_LOST_OFFSET + SIZE_OF_LONG;
+    public static final int HASH_MARK_LENGTH = 2 * SIZE_OF_INT;
+    public static final int HASH_MARK_COUNT = 4;
+    /** Hash Label value meaning "any hash this process opened". */
+    public static final int ANY_HASH = -1;
 
     public static final int STATE_FREE = 0;
     public static final int STATE_CLAIMING = 1;

@@ -9,9 +9,10 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /**
  * The only class that touches Chronicle Map's builder. Kept apart so that processes that never
- * open a hash table never load Chronicle (about 1.3 s of start-up).
+ * open a hash table never load Chronicle (about 1.3 s of start-up). Public for benchmarks and
+ * tools that need the exact builder pgshmem uses.
  */
-final class ChronicleHashes
+public final class ChronicleHashes
 {
     static final double DEFAULT_AVERAGE_KEY_SIZE = 32;
     static final double DEFAULT_AVERAGE_VALUE_SIZE = 64;
@@ -19,8 +20,27 @@ final class ChronicleHashes
     private static final Set<Class<?>> CONSTANT_SIZE = Set.of(Long.class, Integer.class, Short.class, Byte.class,
         Character.class, Double.class, Float.class, Boolean.class);
 
+    /** Chronicle's segment-lock timeout, read once when Chronicle's lock class loads. */
+    static final String LOCK_TIMEOUT_PROPERTY = "net.openhft.chronicle.map.lockTimeoutSeconds";
+
+    static
+    {
+        // a lock whose holder died is only noticed when waiting for it times out: keep that short
+        // (Chronicle's default is 60 s); a slow live holder just makes the caller retry
+        if (System.getProperty(LOCK_TIMEOUT_PROPERTY) == null)
+        {
+            System.setProperty(LOCK_TIMEOUT_PROPERTY, "2");
+        }
+    }
+
     private ChronicleHashes()
     {
+    }
+
+    /** Chronicle's recovery of a file whose configuration its header holds. */
+    static ChronicleMap<Object, Object> recover(final String label, final File file) throws IOException
+    {
+        return ChronicleMapBuilder.of(Object.class, Object.class).name(label).recoverPersistedTo(file, false);
     }
 
     /** Creates or opens the map file; createPersistedTo is create-or-open and safe against a concurrent creator. */
@@ -29,8 +49,11 @@ final class ChronicleHashes
         return builder(options).createPersistedTo(file);
     }
 
-    /** The builder for {@code options}; benchmarks build their raw peer from the same settings. */
-    static <K, V> ChronicleMapBuilder<K, V> builder(final HashOptions<K, V> options)
+    /**
+     * The builder pgshmem uses for {@code options}: benchmarks build their raw Chronicle peer from
+     * it, so that both sides have exactly the same configuration.
+     */
+    public static <K, V> ChronicleMapBuilder<K, V> builder(final HashOptions<K, V> options)
     {
         final ChronicleMapBuilder<K, V> builder = ChronicleMapBuilder.of(options.keyType, options.valueType)
             .name(options.label)

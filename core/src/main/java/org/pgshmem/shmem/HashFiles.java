@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import net.openhft.chronicle.map.ChronicleMap;
+import org.agrona.concurrent.AtomicBuffer;
 import org.pgshmem.util.DurableFiles;
 import org.pgshmem.util.PgException;
 
@@ -54,22 +55,50 @@ final class HashFiles
             {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DurableFiles.DIR_MODE));
             }
+            final AtomicBuffer segment = shmem.segment().buffer();
+            final int countOffset = ShmemIndex.hashEntryCountOffset(entry);
+            final long generation = segment.getLongVolatile(ShmemIndex.hashGenerationOffset(entry));
             final ChronicleMap<K, V> map = ChronicleHashes.open(options, file.toFile());
             Files.setPosixFilePermissions(file, DurableFiles.FILE_MODE);
-            final int countOffset = ShmemIndex.hashEntryCountOffset(entry);
             if (creator)
             {
                 // a persisted file keeps its entries across restarts; the count starts from them
-                SharedHash.resetEntryCount(shmem.segment().buffer(), countOffset, map);
+                segment.putLongVolatile(countOffset, map.longSize());
             }
-            return new SharedHash<>(options.label, file, options.maxEntries, map, shmem.segment().buffer(),
-                countOffset);
+            return new SharedHash<>(options, file, map, segment, entry, generation, shmem.hashOperationMarks());
         }
         catch (final IOException | RuntimeException ex)
         {
             throw new PgException("could not open shared hash table \"" + options.label + "\" in file \"" + file
                 + "\": " + ex.getMessage(), null,
                 "If the file is damaged, stop the cluster and move it away; the hash starts empty.", ex);
+        }
+    }
+
+    /** Maps the file again after a recovery. */
+    static <K, V> ChronicleMap<K, V> reopen(final HashOptions<K, V> options, final Path file)
+    {
+        try
+        {
+            return ChronicleHashes.open(options, file.toFile());
+        }
+        catch (final IOException ex)
+        {
+            throw new PgException("could not reopen shared hash table \"" + options.label + "\" in file \""
+                + file + "\" after its recovery: " + ex.getMessage(), null, null, ex);
+        }
+    }
+
+    /**
+     * Runs Chronicle's recovery on the file of the hash in {@code entry} and returns its entry
+     * count. Blocks until every process has closed the file (Chronicle takes an exclusive file
+     * lock); Chronicle reads the map's configuration from the file's own header.
+     */
+    static long recover(final Path file, final String label) throws IOException
+    {
+        try (ChronicleMap<Object, Object> map = ChronicleHashes.recover(label, file.toFile()))
+        {
+            return map.longSize();
         }
     }
 }

@@ -34,21 +34,106 @@ public final class Shmem implements AutoCloseable
     private final Path dataDirectory;
     private final Map<String, SharedHash<?, ?>> openHashes;
     private final Budget budget;
+    private final HashOperationMarks[] marks;
 
     private Shmem(final ShmemSegment segment, final Settings settings, final Path dataDirectory,
-        final Map<String, SharedHash<?, ?>> openHashes, final Budget budget)
+        final Map<String, SharedHash<?, ?>> openHashes, final Budget budget, final HashOperationMarks[] marks)
     {
         this.segment = segment;
         this.settings = settings;
         this.dataDirectory = dataDirectory;
         this.openHashes = openHashes;
         this.budget = budget;
+        this.marks = marks;
     }
 
     /** A handle on {@code segment} for this process; closing it unmaps the segment and closes open hashes. */
     public static Shmem open(final ShmemSegment segment, final Settings settings, final Path dataDirectory)
     {
-        return new Shmem(segment, settings, dataDirectory, new ConcurrentHashMap<>(), null);
+        return new Shmem(segment, settings, dataDirectory, new ConcurrentHashMap<>(), null,
+            new HashOperationMarks[] {HashOperationMarks.NONE});
+    }
+
+    /**
+     * Where this process records its hash operations (its proc-array slot, once it has one).
+     * Set before the process opens any hash; hashes opened earlier record nothing.
+     */
+    public void hashOperationMarks(final HashOperationMarks processMarks)
+    {
+        marks[0] = processMarks;
+    }
+
+    HashOperationMarks hashOperationMarks()
+    {
+        return marks[0];
+    }
+
+    /** For this process's heartbeat: lets go of hashes under recovery that no thread is using. */
+    public void closeQuarantinedHashes()
+    {
+        for (final SharedHash<?, ?> hash : openHashes.values())
+        {
+            hash.closeIfQuarantined();
+        }
+    }
+
+    /**
+     * The postmaster's step one after a process died inside an operation on the hash in shmem
+     * index {@code entry}: makes its recovery generation odd, so that every process stops using
+     * it and closes its mapping. Returns the label, or null when the entry is no hash or is
+     * already being recovered.
+     */
+    public String quarantineHash(final int entry)
+    {
+        final ShmemIndex index = segment.index();
+        if (index.state(entry) != STATE_READY || index.kind(entry) != KIND_HASH)
+        {
+            return null;
+        }
+        final int offset = ShmemIndex.hashGenerationOffset(entry);
+        final long g = segment.buffer().getLongVolatile(offset);
+        return (g & 1) == 0 && segment.buffer().compareAndSetLong(offset, g, g + 1) ? index.label(entry) : null;
+    }
+
+    /** Every hash entry of the index, for a process that may have been inside any of them. */
+    public java.util.List<Integer> hashEntries()
+    {
+        final java.util.List<Integer> entries = new java.util.ArrayList<>();
+        final ShmemIndex index = segment.index();
+        index.forEach(entry ->
+        {
+            if (index.state(entry) == STATE_READY && index.kind(entry) == KIND_HASH)
+            {
+                entries.add(entry);
+            }
+        });
+        return entries;
+    }
+
+    /** After a failed recovery: end the quarantine so that users get lock errors instead of waiting. */
+    public void abandonHashRecovery(final int entry)
+    {
+        final int offset = ShmemIndex.hashGenerationOffset(entry);
+        final long g = segment.buffer().getLongVolatile(offset);
+        if ((g & 1) != 0)
+        {
+            segment.buffer().compareAndSetLong(offset, g, g + 1);
+        }
+    }
+
+    /**
+     * The postmaster's step two: Chronicle's recovery of the quarantined hash in {@code entry},
+     * alone (it waits until every process has closed the file), then the generation turns even
+     * and processes reopen it. Returns the recovered entry count.
+     */
+    public long recoverHash(final int entry) throws java.io.IOException
+    {
+        final ShmemIndex index = segment.index();
+        final Path file = hashFile(index.label(entry), index.hashIsTransient(entry));
+        final long count = HashFiles.recover(file, index.label(entry));
+        segment.buffer().putLongVolatile(ShmemIndex.hashEntryCountOffset(entry), count);
+        segment.buffer().getAndAddLong(ShmemIndex.hashGenerationOffset(entry), 1);
+        return count;
     }
 
     /**
@@ -57,13 +142,13 @@ public final class Shmem implements AutoCloseable
      */
     public Shmem forModule(final String module, final long declared)
     {
-        return new Shmem(segment, settings, dataDirectory, openHashes, new Budget(module, declared));
+        return new Shmem(segment, settings, dataDirectory, openHashes, new Budget(module, declared), marks);
     }
 
     /** The same handle with other settings: what a process uses once it has read the cluster's own. */
     public Shmem withSettings(final Settings newSettings)
     {
-        return new Shmem(segment, newSettings, dataDirectory, openHashes, budget);
+        return new Shmem(segment, newSettings, dataDirectory, openHashes, budget, marks);
     }
 
     /** The run-time settings of the cluster. */

@@ -248,6 +248,12 @@ final class ShmemIndex
         return buffer.getStringAscii(entry + HASH_VALUE_TYPE_NAME_OFFSET);
     }
 
+    /** Offset of the recovery-generation word of a hash entry. */
+    static int hashGenerationOffset(final int entry)
+    {
+        return entry + HASH_GENERATION_OFFSET;
+    }
+
     /** Offset of the entry-count word of a hash entry (every process adds to it). */
     static int hashEntryCountOffset(final int entry)
     {

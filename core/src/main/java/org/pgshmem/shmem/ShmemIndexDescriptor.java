@@ -24,6 +24,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |  Allocated Size (size rounded up to a cache line)             |  96
  *  |  Initializer PID                                              | 104
  *  |  Flags (int; bit 0: transient hash) | Reserved                 | 112
+ *  |  Hash: Recovery Generation (odd while the hash is recovered)  | 120
  *  +---------------------------------------------------------------+
  *  |  Hash: Max Entries (capacity)                                 | 128
  *  |  Hash: Entry Count (kept by every process's puts and removes) | 136
@@ -61,6 +62,11 @@ public final class ShmemIndexDescriptor
     public static final int ALLOCATED_SIZE_OFFSET = SIZE_OFFSET + SIZE_OF_LONG;
     public static final int INITIALIZER_PID_OFFSET = ALLOCATED_SIZE_OFFSET + SIZE_OF_LONG;
     public static final int FLAGS_OFFSET = INITIALIZER_PID_OFFSET + SIZE_OF_LONG;
+    /**
+     * A hash's recovery generation: even while the hash is usable; made odd by the postmaster when
+     * a process died inside an operation on it, and even again once Chronicle's recovery ran.
+     */
+    public static final int HASH_GENERATION_OFFSET = FLAGS_OFFSET + 2 * SIZE_OF_INT;
     /** Flag: a hash whose file lives with the segment and is recreated at every start. */
     public static final int FLAG_TRANSIENT = 1;
 
