@@ -1,14 +1,10 @@
 package org.pgshmem.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import net.openhft.chronicle.map.ChronicleMap;
-import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,17 +17,17 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.pgshmem.settings.Settings;
+import org.pgshmem.backend.Backend;
+import org.pgshmem.shmem.ChronicleHashes;
 import org.pgshmem.shmem.HashOptions;
 import org.pgshmem.shmem.SharedHash;
-import org.pgshmem.shmem.Shmem;
-import org.pgshmem.shmem.ShmemSegment;
-import org.pgshmem.util.DurableFiles;
 
 /**
- * Get and put through {@link SharedHash} next to the same calls on a raw Chronicle Map built
- * with the same settings (long keys, 64-byte values, {@value #KEYS} entries, the same name) in
- * a second file of the same directory. The goal: pgshmem within 5% of raw Chronicle.
+ * Get and put through {@link SharedHash}, in a backend attached to a running cluster, next to
+ * the same calls on a raw Chronicle Map built by the same builder (long keys, 64-byte values,
+ * {@value #KEYS} entries, the same name) in a second file of the same directory. The goal:
+ * pgshmem within 5% of raw Chronicle. pgshmem's extra work per call: two atomic adds on the
+ * slot's in-flight mark and one volatile read of the hash's recovery generation.
  *
  * <p>Both maps hold the same {@value #KEYS} keys; every call picks a key from the same
  * pseudo-random sequence, so both sides touch the same pattern of segments and cache lines.
@@ -59,8 +55,8 @@ public class HashBenchmark
     /** Length of the key sequence; a power of two so that stepping through it is a mask. */
     private static final int SEQUENCE_LENGTH = 1 << 16;
 
-    private Path directory;
-    private Shmem shmem;
+    private BenchCluster cluster;
+    private Backend backend;
     private SharedHash<Long, byte[]> shared;
     private ChronicleMap<Long, byte[]> chronicle;
     private final Long[] keys = new Long[KEYS];
@@ -94,24 +90,21 @@ public class HashBenchmark
         }
     }
 
-    /** Creates both maps, side by side under DATA/shm, and fills them with the same entries. */
+    /**
+     * Starts a real cluster and attaches to it, so that the hash is used as a backend uses it
+     * (with the in-flight marks of its proc-array slot); creates both maps side by side under
+     * DATA/shm, the peer from the very builder pgshmem uses, and fills them with the same entries.
+     */
     @Setup(Level.Trial)
     public void createMaps() throws IOException
     {
-        directory = Files.createTempDirectory("pgshmem-bench-");
-        // the hash lives in its own file; the segment only holds its index entry and entry count
-        final ShmemSegment segment = ShmemSegment.create(directory.resolve("segment"),
-            ShmemSegment.overhead() + 64 * 1024, ThreadLocalRandom.current().nextLong());
-        shmem = Shmem.open(segment, Settings.defaults(), directory);
-        shared = shmem.initHash(HashOptions.of(LABEL, Long.class, byte[].class)
+        cluster = BenchCluster.start();
+        backend = Backend.attach(cluster.dataDir());
+        final HashOptions<Long, byte[]> options = HashOptions.of(LABEL, Long.class, byte[].class)
             .maxEntries(KEYS)
-            .averageValueSize(VALUE_SIZE));
-        // what HashOptions turns into: ChronicleHashes.builder (package-private in core) does exactly this
-        chronicle = ChronicleMapBuilder.of(Long.class, byte[].class)
-            .name(LABEL)
-            .entries(KEYS)
-            .averageValueSize(VALUE_SIZE)
-            .createPersistedTo(shared.file().resolveSibling(PEER_FILE).toFile());
+            .averageValueSize(VALUE_SIZE);
+        shared = backend.shmem().initHash(options);
+        chronicle = ChronicleHashes.builder(options).createPersistedTo(shared.file().resolveSibling(PEER_FILE).toFile());
 
         final SplittableRandom random = new SplittableRandom(7);
         final byte[] value = new byte[VALUE_SIZE];
@@ -129,21 +122,21 @@ public class HashBenchmark
         }
     }
 
-    /** Closes both maps, unmaps the segment and removes the directory. */
+    /** Closes both maps, detaches and stops the cluster (which removes its files). */
     @TearDown(Level.Trial)
-    public void removeMaps() throws IOException
+    public void removeMaps()
     {
         if (chronicle != null)
         {
             chronicle.close();
         }
-        if (shmem != null)
+        if (backend != null)
         {
-            shmem.close();
+            backend.close();
         }
-        if (directory != null)
+        if (cluster != null)
         {
-            DurableFiles.deleteTree(directory);
+            cluster.stop();
         }
     }
 

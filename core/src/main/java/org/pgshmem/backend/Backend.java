@@ -64,7 +64,8 @@ public final class Backend implements AutoCloseable
         this.postmasterPid = postmasterPid;
         this.heartbeatMillis = shmem.settings().getMillis("heartbeat_interval");
         this.messenger = new Messenger(procArray, slot, modules.get(BroadcastChannel.class),
-            IdleStrategies.of(shmem.settings().getString("latch_idle_strategy")), () -> postmasterDead);
+            IdleStrategies.of(shmem.settings().getString("latch_idle_strategy")), () -> postmasterDead,
+            shmem.segment()::processDeaths);
         this.heartbeat = new Thread(this::heartbeatLoop, "pgshmem-heartbeat");
         heartbeat.setDaemon(true);
         heartbeat.start();

@@ -37,9 +37,16 @@ final class BackendsCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        try (ShmemSegment segment = Backend.mapSegment(dataDir.get()))
+        print(System.out, dataDir.get(), json);
+        return 0;
+    }
+
+    /** Prints the view of the cluster running in {@code dataDir}, as a table or as JSON. */
+    static void print(final java.io.PrintStream out, final java.nio.file.Path dataDir, final boolean json)
+    {
+        try (ShmemSegment segment = Backend.mapSegment(dataDir))
         {
-            final Shmem shmem = Shmem.open(segment, Settings.defaults(), dataDir.get());
+            final Shmem shmem = Shmem.open(segment, Settings.defaults(), dataDir);
             final Settings settings = RuntimeSettings.read(shmem.findStruct(RuntimeSettings.LABEL));
             final long stale = Math.max(5 * settings.getMillis("heartbeat_interval"), 1_000);
             final ProcArray procs = ProcArray.of(shmem);
@@ -58,15 +65,15 @@ final class BackendsCommand implements Callable<Integer>
             }
             final String[] head = {"slot", "pid", "backend_type", "backend_start", "state", "inbox_bytes",
                 "messages_sent", "messages_received"};
+            final boolean[] numeric = {true, true, false, false, false, true, true, true};
             if (json)
             {
-                System.out.println(Json.rows(head, rows, new boolean[] {true, true, false, false, false, true, true, true}));
+                out.println(Json.rows(head, rows, numeric));
             }
             else
             {
-                Table.print(System.out, head, rows, new boolean[] {true, true, false, false, false, true, true, true});
+                Table.print(out, head, rows, numeric);
             }
-            return 0;
         }
     }
 }

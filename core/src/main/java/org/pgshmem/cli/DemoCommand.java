@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code pgshmem demo}: a throwaway cluster in a temporary directory, two backend processes
- * passing values through a struct and a hash by label, the allocations view, stop, clean up.
+ * passing values through a struct and a hash by label and messages through their inboxes and
+ * the broadcast channel, the backends and allocations views, stop, clean up.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Run a throwaway cluster with two backend processes, then remove it.")
 final class DemoCommand implements Callable<Integer>
@@ -67,6 +68,15 @@ final class DemoCommand implements Callable<Integer>
                 step(out, "B", b, "put demo.accounts bob 250");
                 step(out, "A", a, "get demo.accounts bob");
                 step(out, "A", a, "get demo.accounts carol");
+                step(out, "A", a, "send " + b.pid() + " hello B, this is A");
+                step(out, "B", b, "recv 5000");
+                step(out, "B", b, "send " + a.pid() + " hello A, got it");
+                step(out, "A", a, "recv 5000");
+                step(out, "A", a, "broadcast market open");
+                step(out, "B", b, "recv 5000");
+
+                section(out, "backends -D " + data + "   (pg_stat_activity: who is attached, inboxes, counters)");
+                BackendsCommand.print(out, data, false);
 
                 section(out, "shmem -D " + data + "   (the allocations view, like pg_shmem_allocations)");
                 try (ShmemSegment segment = Backend.mapSegment(data))
@@ -118,6 +128,6 @@ final class DemoCommand implements Callable<Integer>
     private static void step(final PrintStream out, final String who, final LineProcess backend, final String line)
         throws Exception
     {
-        out.printf("%s> %-32s %s%n", who, line, backend.ask(line, ANSWER));
+        out.printf("%s> %-34s %s%n", who, line, backend.ask(line, ANSWER));
     }
 }

@@ -42,6 +42,8 @@ public final class InitDb
         final Path path = dir.toAbsolutePath().normalize();
         final Settings settings = Settings.defaults().withOverrides(settingOverrides);
         final Modules modules = Modules.load(settings);
+        // every module checks its settings as it sizes itself: refuse bad ones before making anything
+        modules.calculateShmemSize(settings);
 
         final boolean existed = Files.exists(path);
         if (existed)

@@ -159,6 +159,11 @@ public final class BroadcastChannel implements ShmemModule
                     continue;
                 }
                 final long sequence = copy.getLong(0);
+                if (sequence < expected)
+                {
+                    // Agrona starts a new receiver at the latest message, which it had not seen
+                    continue;
+                }
                 if (sequence > expected)
                 {
                     lost += sequence - expected;

@@ -7,6 +7,7 @@ import static org.pgshmem.proc.ProcSlotDescriptor.MESSAGES_SENT_OFFSET;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -25,8 +26,11 @@ import org.pgshmem.util.PgException;
  */
 public final class Messenger
 {
-    /** A producer that claimed inbox space and stopped for this long is taken for dead (Agrona's unblock). */
-    static final long UNBLOCK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * An inbox stalled on a claimed, uncommitted record is unblocked (Agrona's unblock) once it
+     * has not moved for this long and a process of the cluster died since the stall began.
+     */
+    static final long UNBLOCK_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ProcArray procArray;
     private final int slot;
@@ -36,12 +40,19 @@ public final class Messenger
     private final BooleanSupplier postmasterDead;
     private final Long2LongHashMap slotByPid = new Long2LongHashMap(-1);
     private final ManyToOneRingBuffer inbox;
+    private final LongSupplier processDeaths;
     private long stuckSince;
+    private long stuckAt;
+    private long deathsAtStall;
 
-    /** The endpoint of the process in {@code slot}; {@code postmasterDead} makes every call fail once true. */
+    /**
+     * The endpoint of the process in {@code slot}; {@code postmasterDead} makes every call fail
+     * once true; {@code processDeaths} is the cluster's count of dead processes.
+     */
     public Messenger(final ProcArray procArray, final int slot, final BroadcastChannel broadcast,
-        final IdleStrategy idle, final BooleanSupplier postmasterDead)
+        final IdleStrategy idle, final BooleanSupplier postmasterDead, final LongSupplier processDeaths)
     {
+        this.processDeaths = processDeaths;
         this.procArray = procArray;
         this.slot = slot;
         this.broadcast = broadcast;
@@ -135,8 +146,9 @@ public final class Messenger
     /**
      * Delivers up to {@code limit} messages of this process's inbox to {@code handler}, in each
      * sender's order; returns how many. A producer that died between claiming space and
-     * committing it would block the inbox forever: after a second without progress the inbox is
-     * unblocked, as Agrona's consumers do.
+     * committing it would block the inbox forever: when the inbox has not moved for 100 ms past
+     * such a record and a process died meanwhile, it is unblocked, as Agrona's consumers do. A
+     * live producer that is merely slow is never unblocked under.
      */
     public int poll(final MessageHandler handler, final int limit)
     {
@@ -149,18 +161,26 @@ public final class Messenger
         }
         else if (inbox.producerPosition() != inbox.consumerPosition())
         {
-            final long now = System.nanoTime();
-            if (stuckSince == 0)
-            {
-                stuckSince = now;
-            }
-            else if (now - stuckSince > UNBLOCK_AFTER_NANOS)
-            {
-                inbox.unblock();
-                stuckSince = 0;
-            }
+            checkStall();
         }
         return read;
+    }
+
+    private void checkStall()
+    {
+        final long head = inbox.consumerPosition();
+        final long now = System.nanoTime();
+        if (stuckSince == 0 || head != stuckAt)
+        {
+            stuckSince = now;
+            stuckAt = head;
+            deathsAtStall = processDeaths.getAsLong();
+        }
+        else if (now - stuckSince > UNBLOCK_AFTER_NANOS && processDeaths.getAsLong() != deathsAtStall)
+        {
+            inbox.unblock();
+            stuckSince = 0;
+        }
     }
 
     /** Messages waiting in this process's inbox, in bytes. */

@@ -21,6 +21,7 @@ import org.pgshmem.util.PgException;
 public final class AuxiliaryProcess
 {
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final org.agrona.concurrent.MessageHandler IGNORE = (type, buffer, offset, length) -> { };
 
     private AuxiliaryProcess()
     {
@@ -63,6 +64,9 @@ public final class AuxiliaryProcess
                         Elog.log("terminating " + kind.description() + " because the postmaster died");
                         return 1;
                     }
+                    // requests to this process (checkpoint, wake-up) are acted on by the subsystems
+                    // that define them; until then they are read so that the inbox never fills
+                    self.messenger().poll(IGNORE, 64);
                     LockSupport.parkNanos(POLL_NANOS);
                 }
                 while (System.nanoTime() - wakeAt < 0);

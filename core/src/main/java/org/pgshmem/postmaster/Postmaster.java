@@ -66,6 +66,7 @@ public final class Postmaster
     private ProcArray procArray;
     private Modules modules;
     private Messenger messenger;
+    private boolean segmentDirOwned;
     private final List<AuxChild> children = new ArrayList<>();
 
     /** A postmaster for {@code dataDir}, with {@code -c name=value} overrides. */
@@ -118,6 +119,7 @@ public final class Postmaster
         DurableFiles.deleteTree(segmentDir);
         Files.createDirectories(segmentDir.getParent());
         DurableFiles.createDirectory(segmentDir);
+        segmentDirOwned = true;
 
         final long size = modules.calculateShmemSize(settings);
         shmem = Shmem.open(ShmemSegment.create(segmentFile, size, sysid), settings, dataDir.path());
@@ -126,7 +128,7 @@ public final class Postmaster
         procArray.claimFixed(ProcKind.POSTMASTER);
         shmem.segment().postmasterHeartbeat(System.currentTimeMillis());
         messenger = new Messenger(procArray, ProcSlotDescriptor.POSTMASTER_SLOT, modules.get(BroadcastChannel.class),
-            IdleStrategies.of("backoff"), () -> false);
+            IdleStrategies.of("backoff"), () -> false, shmem.segment()::processDeaths);
 
         if (control.state() != DbState.SHUT_DOWN)
         {
@@ -257,6 +259,7 @@ public final class Postmaster
             }
             else
             {
+                shmem.segment().countProcessDeath();
                 recoverHashesOf(p);
                 modules.cleanupProcess(p.slot(), p.pid());
                 if (procArray.free(p.slot(), p.pid()))
@@ -354,6 +357,7 @@ public final class Postmaster
                 break;
             }
             segment.postmasterHeartbeat(System.currentTimeMillis());
+            procArray.heartbeat(ProcSlotDescriptor.POSTMASTER_SLOT, System.currentTimeMillis());
             LockSupport.parkNanos(TICK_NANOS);
         }
         segment.postmasterState(ShmemSegment.PM_STOP_AUXILIARY);
@@ -390,6 +394,9 @@ public final class Postmaster
             if (shmem != null)
             {
                 shmem.close();
+            }
+            if (segmentDirOwned)
+            {
                 DurableFiles.deleteTree(segmentDir);
             }
             if (pidFile != null && pidFile.pid() == Processes.selfPid())
@@ -487,6 +494,7 @@ public final class Postmaster
                 final int code = process.exitValue();
                 Elog.log(kind.description() + " process (PID " + process.pid() + ") "
                     + (code > 128 ? "was terminated by signal " + (code - 128) : "exited with exit code " + code));
+                shmem.segment().countProcessDeath();
                 modules.cleanupProcess(slot, process.pid());
                 procArray.free(slot, process.pid());
                 deathLogged = true;

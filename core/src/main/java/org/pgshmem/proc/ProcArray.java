@@ -182,13 +182,16 @@ public final class ProcArray implements ShmemModule
         }
         if (inboxes != null)
         {
-            // messages left for the slot's previous owner are not ours
+            // committed messages left for the slot's previous owner are not ours; a pass may only
+            // cross padding and read nothing, so drain until the head stops moving
             final ManyToOneRingBuffer ring = inbox(slot);
-            ring.unblock();
-            while (ring.read((type, b, index, length) -> { }, Integer.MAX_VALUE) > 0)
+            long head;
+            do
             {
-                ring.unblock();
+                head = ring.consumerPosition();
+                ring.read((type, b, index, length) -> { }, Integer.MAX_VALUE);
             }
+            while (ring.consumerPosition() != head);
         }
         buffer.putIntRelease(base + STATE_OFFSET, STATE_ACTIVE);
         return true;

@@ -37,6 +37,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  +---------------------------------------------------------------+
  *  |   Creator Start Token (kernel start time, see Processes)      | 96
  *  +---------------------------------------------------------------+
+ *  |   Process Deaths (counted by the postmaster as it reaps them)  | 104
+ *  +---------------------------------------------------------------+
  *  |                 Reserved up to 128                            |
  * </pre>
  *
@@ -65,6 +67,7 @@ public final class SegmentHeaderDescriptor
     public static final int INDEX_CAPACITY_OFFSET = INDEX_OFFSET_OFFSET + SIZE_OF_LONG;
     public static final int INDEX_COUNT_OFFSET = INDEX_CAPACITY_OFFSET + SIZE_OF_INT;
     public static final int CREATOR_START_TOKEN_OFFSET = INDEX_COUNT_OFFSET + SIZE_OF_INT;
+    public static final int PROCESS_DEATHS_OFFSET = CREATOR_START_TOKEN_OFFSET + SIZE_OF_LONG;
 
     /** Header length: two cache lines, so the index starts aligned. */
     public static final int HEADER_LENGTH = 2 * CACHE_LINE_LENGTH;

@@ -283,6 +283,22 @@ public final class ShmemSegment implements AutoCloseable
         buffer.putLongRelease(POSTMASTER_HEARTBEAT_OFFSET, epochMillis);
     }
 
+    /**
+     * Processes of this cluster that died without detaching, counted by the postmaster. An inbox
+     * reader unblocks a stalled inbox only after this moved: a producer that died between claim
+     * and commit is the one case where Agrona's unblock is safe.
+     */
+    public long processDeaths()
+    {
+        return buffer.getLongVolatile(PROCESS_DEATHS_OFFSET);
+    }
+
+    /** The postmaster counts a dead process. */
+    public void countProcessDeath()
+    {
+        buffer.getAndAddLong(PROCESS_DEATHS_OFFSET, 1);
+    }
+
     /** Takes the index lock (a spinlock owned by this pid); takes over one left by a dead process. */
     void lockIndex()
     {

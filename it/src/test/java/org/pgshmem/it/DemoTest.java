@@ -24,9 +24,12 @@ class DemoTest
             final CliResult r = cli.cliWithJvmFlags(java.util.List.of("-Djava.io.tmpdir=" + tmp), "demo");
             assertEquals(0, r.exitCode(), r.all());
             final String out = r.stdout();
-            assertTrue(out.contains("B> struct demo.counters 64          ok attached"), out);
-            assertTrue(out.contains("B> struct-add demo.counters 0 7     ok 12"), out);
-            assertTrue(out.contains("B> get demo.accounts alice          ok 100"), out);
+            assertTrue(out.contains("B> struct demo.counters 64            ok attached"), out);
+            assertTrue(out.contains("B> struct-add demo.counters 0 7       ok 12"), out);
+            assertTrue(out.contains("B> get demo.accounts alice            ok 100"), out);
+            assertTrue(out.matches("(?s).*B> recv 5000 +ok from=\\d+ hello B, this is A.*"), out);
+            assertTrue(out.matches("(?s).*B> recv 5000 +ok broadcast from=\\d+ market open.*"), out);
+            assertTrue(out.contains("| client backend    |"), out);
             assertTrue(out.contains(" demo.accounts    | hash "), out);
             assertTrue(out.contains("server stopped"), out);
             assertTrue(out.contains("database system is shut down"), out);

@@ -110,6 +110,31 @@ class MessagingTest extends ClusterTestSupport
     }
 
     @Test
+    void everyModulesCleanupRunsForADeadProcessBeforeItsSlotIsFreed() throws Exception
+    {
+        newCluster().initdb("preload_modules=" + CleanupProbeModule.NAME).start();
+        try (LineProcess victim = cluster.backend("victim"))
+        {
+            final long slot;
+            try (ShmemSegment segment = Backend.mapSegment(cluster.dataDir()))
+            {
+                slot = ProcArray.of(Shmem.open(segment, Settings.defaults(), cluster.dataDir())).slotOf(victim.pid());
+            }
+            victim.process().destroyForcibly();
+            TestCluster.await("the postmaster to free the dead slot", () -> logContains(
+                "client backend (PID " + victim.pid() + ") exited without detaching"));
+            try (ShmemSegment segment = Backend.mapSegment(cluster.dataDir()))
+            {
+                final org.agrona.concurrent.AtomicBuffer probe = Shmem.open(segment, Settings.defaults(),
+                    cluster.dataDir()).findStruct(CleanupProbeModule.LABEL).buffer();
+                assertEquals(1, probe.getLongVolatile(0), "cleanup ran once");
+                assertEquals(victim.pid(), probe.getLongVolatile(8));
+                assertEquals(slot, probe.getLongVolatile(16));
+            }
+        }
+    }
+
+    @Test
     void aBroadcastReachesEveryBackend() throws Exception
     {
         newCluster().initdb().start();
@@ -120,6 +145,11 @@ class MessagingTest extends ClusterTestSupport
             assertEquals("ok broadcast from=" + a.pid() + " hello everyone", b.ask("recv 10000", WAIT));
             assertEquals("ok broadcast from=" + a.pid() + " hello everyone", c.ask("recv 10000", WAIT));
             assertEquals("error: no message within 200 ms", a.ask("recv 200", WAIT), "a sender skips its own");
+            try (LineProcess late = cluster.backend("late"))
+            {
+                assertEquals("error: no message within 200 ms", late.ask("recv 200", WAIT),
+                    "a process that attached afterwards does not get the earlier broadcast");
+            }
         }
     }
 
