@@ -155,6 +155,16 @@ public final class Backend implements AutoCloseable
         return mapSegment(dd, runningPostmaster(dd));
     }
 
+    /**
+     * A read-only look at the running cluster's shared memory, without attaching as a process:
+     * the allocations view, the proc array, module structures. Closing it unmaps the segment.
+     */
+    public static Shmem inspect(final Path dataDir)
+    {
+        final ShmemSegment segment = mapSegment(dataDir);
+        return Shmem.open(segment, Settings.defaults(), DataDirectory.of(dataDir).path());
+    }
+
     private static PidFile runningPostmaster(final DataDirectory dd)
     {
         final PidFile pidFile = PidFile.read(dd.pidFile());

@@ -14,7 +14,6 @@ import org.pgshmem.proc.ProcArray;
 import org.pgshmem.proc.ProcInfo;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
-import org.pgshmem.shmem.ShmemSegment;
 import org.pgshmem.util.Processes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,9 +43,8 @@ final class BackendsCommand implements Callable<Integer>
     /** Prints the view of the cluster running in {@code dataDir}, as a table or as JSON. */
     static void print(final java.io.PrintStream out, final java.nio.file.Path dataDir, final boolean json)
     {
-        try (ShmemSegment segment = Backend.mapSegment(dataDir))
+        try (Shmem shmem = Backend.inspect(dataDir))
         {
-            final Shmem shmem = Shmem.open(segment, Settings.defaults(), dataDir);
             final Settings settings = RuntimeSettings.read(shmem.findStruct(RuntimeSettings.LABEL));
             final long stale = Math.max(5 * settings.getMillis("heartbeat_interval"), 1_000);
             final ProcArray procs = ProcArray.of(shmem);

@@ -11,9 +11,7 @@ import org.pgshmem.backend.Backend;
 import org.pgshmem.initdb.InitDb;
 import org.pgshmem.postmaster.ServerControl;
 import org.pgshmem.postmaster.ShutdownMode;
-import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
-import org.pgshmem.shmem.ShmemSegment;
 import org.pgshmem.util.DurableFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -79,10 +77,9 @@ final class DemoCommand implements Callable<Integer>
                 BackendsCommand.print(out, data, false);
 
                 section(out, "shmem -D " + data + "   (the allocations view, like pg_shmem_allocations)");
-                try (ShmemSegment segment = Backend.mapSegment(data))
+                try (Shmem shmem = Backend.inspect(data))
                 {
-                    ShmemCommand.printTable(out, segment,
-                        Shmem.open(segment, Settings.defaults(), data).allocations());
+                    ShmemCommand.printTable(out, shmem.segment(), shmem.allocations());
                 }
                 step(out, "A", a, "quit");
                 step(out, "B", b, "quit");

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.pgshmem.backend.Backend;
-import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
 import org.pgshmem.shmem.ShmemAllocation;
 import org.pgshmem.shmem.ShmemSegment;
@@ -29,24 +28,18 @@ final class ShmemCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        final ShmemSegment segment = Backend.mapSegment(dataDir.get());
-        try
+        try (Shmem shmem = Backend.inspect(dataDir.get()))
         {
-            final Shmem shmem = Shmem.open(segment, Settings.defaults(), dataDir.get());
             final List<ShmemAllocation> rows = shmem.allocations();
             if (json)
             {
-                printJson(System.out, segment, rows);
+                printJson(System.out, shmem.segment(), rows);
             }
             else
             {
-                printTable(System.out, segment, rows);
+                printTable(System.out, shmem.segment(), rows);
             }
             return 0;
-        }
-        finally
-        {
-            segment.close();
         }
     }
 

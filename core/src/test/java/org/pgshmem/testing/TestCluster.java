@@ -173,10 +173,8 @@ public final class TestCluster implements AutoCloseable
     /** Maps the running cluster's segment (no slot taken) and returns the pid in proc-array slot {@code slot}. */
     public long slotPid(final int slot)
     {
-        try (org.pgshmem.shmem.ShmemSegment segment = org.pgshmem.backend.Backend.mapSegment(dataDir))
+        try (org.pgshmem.shmem.Shmem shmem = org.pgshmem.backend.Backend.inspect(dataDir))
         {
-            final org.pgshmem.shmem.Shmem shmem = org.pgshmem.shmem.Shmem.open(segment,
-                org.pgshmem.settings.Settings.defaults(), dataDir);
             return org.pgshmem.proc.ProcArray.of(shmem.findStruct(org.pgshmem.proc.ProcArray.LABEL)).pid(slot);
         }
     }

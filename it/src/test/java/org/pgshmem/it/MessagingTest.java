@@ -12,9 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.pgshmem.backend.Backend;
 import org.pgshmem.cli.LineProcess;
 import org.pgshmem.proc.ProcArray;
-import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
-import org.pgshmem.shmem.ShmemSegment;
 import org.pgshmem.testing.CliResult;
 import org.pgshmem.testing.TestCluster;
 
@@ -36,9 +34,9 @@ class MessagingTest extends ClusterTestSupport
     /** Bytes waiting in the inbox of {@code pid}, read from the segment. */
     private int inboxBytes(final long pid)
     {
-        try (ShmemSegment segment = Backend.mapSegment(cluster.dataDir()))
+        try (Shmem shmem = Backend.inspect(cluster.dataDir()))
         {
-            final ProcArray procs = ProcArray.of(Shmem.open(segment, Settings.defaults(), cluster.dataDir()));
+            final ProcArray procs = ProcArray.of(shmem);
             return procs.inbox(procs.slotOf(pid)).size();
         }
     }
@@ -116,17 +114,16 @@ class MessagingTest extends ClusterTestSupport
         try (LineProcess victim = cluster.backend("victim"))
         {
             final long slot;
-            try (ShmemSegment segment = Backend.mapSegment(cluster.dataDir()))
+            try (Shmem shmem = Backend.inspect(cluster.dataDir()))
             {
-                slot = ProcArray.of(Shmem.open(segment, Settings.defaults(), cluster.dataDir())).slotOf(victim.pid());
+                slot = ProcArray.of(shmem).slotOf(victim.pid());
             }
             victim.process().destroyForcibly();
             TestCluster.await("the postmaster to free the dead slot", () -> logContains(
                 "client backend (PID " + victim.pid() + ") exited without detaching"));
-            try (ShmemSegment segment = Backend.mapSegment(cluster.dataDir()))
+            try (Shmem shmem = Backend.inspect(cluster.dataDir()))
             {
-                final org.agrona.concurrent.AtomicBuffer probe = Shmem.open(segment, Settings.defaults(),
-                    cluster.dataDir()).findStruct(CleanupProbeModule.LABEL).buffer();
+                final org.agrona.concurrent.AtomicBuffer probe = shmem.findStruct(CleanupProbeModule.LABEL).buffer();
                 assertEquals(1, probe.getLongVolatile(0), "cleanup ran once");
                 assertEquals(victim.pid(), probe.getLongVolatile(8));
                 assertEquals(slot, probe.getLongVolatile(16));
