@@ -24,7 +24,7 @@ import org.pgshmem.util.Processes;
  * and its descendants, because a benchmark must never leave JVMs running on a shared machine.
  * A shutdown hook does the same if the benchmark JVM exits without calling {@link #stop()}.
  */
-final class BenchCluster
+public final class BenchCluster
 {
     private static final int TIMEOUT_SECONDS = 60;
 
@@ -41,7 +41,7 @@ final class BenchCluster
     }
 
     /** Creates and starts a cluster with default settings; fails with the server's messages if it does not come up. */
-    static BenchCluster start() throws IOException
+    public static BenchCluster start() throws IOException
     {
         final Path dir = Files.createTempDirectory("pgshmem-bench-");
         final ByteArrayOutputStream messages = new ByteArrayOutputStream();
@@ -82,19 +82,19 @@ final class BenchCluster
     }
 
     /** The data directory. */
-    Path dataDir()
+    public Path dataDir()
     {
         return dataDir;
     }
 
     /** The main segment file, as the postmaster's pid file names it. */
-    Path segmentFile()
+    public Path segmentFile()
     {
         return Path.of(started.segmentFile());
     }
 
     /** Fast shutdown, then kill whatever is left, then remove the data and segment directories. */
-    synchronized void stop()
+    public synchronized void stop()
     {
         if (stopped)
         {
