@@ -40,7 +40,12 @@ public final class Messenger
     private final BooleanSupplier postmasterDead;
     private final Long2LongHashMap slotByPid = new Long2LongHashMap(-1);
     private final ManyToOneRingBuffer inbox;
+    private final org.agrona.concurrent.AtomicBuffer inboxBuffer;
+    private final int inboxMask;
     private final LongSupplier processDeaths;
+    private long lastPid;
+    private int lastSlot = -1;
+    private int emptyPolls;
     private long stuckSince;
     private long stuckAt;
     private long deathsAtStall;
@@ -60,6 +65,8 @@ public final class Messenger
         this.idle = idle;
         this.postmasterDead = postmasterDead;
         this.inbox = procArray.inbox(slot);
+        this.inboxBuffer = inbox.buffer();
+        this.inboxMask = inbox.capacity() - 1;
     }
 
     private void checkPostmaster()
@@ -74,9 +81,17 @@ public final class Messenger
     /** The slot of the attached process {@code pid}; an error naming the pid when it is not attached. */
     public int slotOf(final long pid)
     {
+        // most senders talk to one peer: check the last one before the map
+        final int last = lastSlot;
+        if (last >= 0 && lastPid == pid && procArray.pid(last) == pid)
+        {
+            return last;
+        }
         final int cached = (int)slotByPid.get(pid);
         if (cached >= 0 && procArray.pid(cached) == pid)
         {
+            lastPid = pid;
+            lastSlot = cached;
             return cached;
         }
         final int slot = procArray.slotOf(pid);
@@ -87,6 +102,8 @@ public final class Messenger
                 "It may have exited; \"pgshmem backends\" lists the attached processes.");
         }
         slotByPid.put(pid, slot);
+        lastPid = pid;
+        lastSlot = slot;
         return slot;
     }
 
@@ -159,11 +176,35 @@ public final class Messenger
             procArray.addCounter(slot, MESSAGES_RECEIVED_OFFSET, read);
             stuckSince = 0;
         }
-        else if (inbox.producerPosition() != inbox.consumerPosition())
+        else if (stalled())
         {
             checkStall();
         }
+        else
+        {
+            stuckSince = 0;
+        }
         return read;
+    }
+
+    /**
+     * Whether the inbox holds a record its producer has not committed. The head record's length
+     * word is on the line {@code read} just looked at, so checking it costs nothing; a negative
+     * length is a claim not yet committed. The tail counter, which would tell of a claim whose
+     * header is not even written yet, sits on the producers' line: reading it on every empty
+     * poll would pull that line from them, so it is read only once every 256 empty polls.
+     */
+    private boolean stalled()
+    {
+        if (inboxBuffer.getIntVolatile((int)(inbox.consumerPosition() & inboxMask)) < 0)
+        {
+            return true;
+        }
+        if ((++emptyPolls & 0xFF) != 0)
+        {
+            return stuckSince != 0;
+        }
+        return inbox.producerPosition() != inbox.consumerPosition();
     }
 
     private void checkStall()
