@@ -114,6 +114,7 @@ public final class Backend implements AutoCloseable
         }
         final ShmemSegment segment = mapSegment(dd, pidFile);
         Shmem shmem = null;
+        final int[] claimed = {-1};
         try
         {
             if (kind == ProcKind.BACKEND && segment.postmasterState() != ShmemSegment.PM_RUNNING)
@@ -125,16 +126,26 @@ public final class Backend implements AutoCloseable
                 new RuntimeSettings().shmemSize(Settings.defaults()), StructInit.ZEROED));
             shmem = shmem.withSettings(settings);
             final Modules modules = Modules.load(settings);
-            modules.shmemInit(shmem);
+            final Shmem attached = shmem;
+            modules.shmemInit(shmem, () ->
+            {
+                // the slot first, so that every hash a module opens records its operations in it
+                final ProcArray procs = modules.get(ProcArray.class);
+                claimed[0] = kind == ProcKind.BACKEND ? procs.claimBackend() : procs.claimFixed(kind);
+                attached.hashOperationMarks(new SlotHashMarks(procs, claimed[0]));
+            });
             final ProcArray procArray = modules.get(ProcArray.class);
-            final int slot = kind == ProcKind.BACKEND ? procArray.claimBackend() : procArray.claimFixed(kind);
-            shmem.hashOperationMarks(new SlotHashMarks(procArray, slot));
+            final int slot = claimed[0];
             return new Backend(shmem, modules, procArray, slot, kind, pidFile.pid());
         }
         catch (final RuntimeException ex)
         {
             if (shmem != null)
             {
+                if (claimed[0] >= 0)
+                {
+                    ProcArray.of(shmem.findStruct(ProcArray.LABEL)).release(claimed[0]);
+                }
                 shmem.close();
             }
             else

@@ -28,7 +28,7 @@ public final class Messenger
 {
     /**
      * An inbox stalled on a claimed, uncommitted record is unblocked (Agrona's unblock) once it
-     * has not moved for this long and a process of the cluster died since the stall began.
+     * has not moved for this long and a process of the cluster died since it last made progress.
      */
     static final long UNBLOCK_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -48,7 +48,8 @@ public final class Messenger
     private int emptyPolls;
     private long stuckSince;
     private long stuckAt;
-    private long deathsAtStall;
+    /** Process deaths counted when this inbox last made progress (read something, or was seen empty). */
+    private long deathsAtProgress;
 
     /**
      * The endpoint of the process in {@code slot}; {@code postmasterDead} makes every call fail
@@ -67,6 +68,10 @@ public final class Messenger
         this.inbox = procArray.inbox(slot);
         this.inboxBuffer = inbox.buffer();
         this.inboxMask = inbox.capacity() - 1;
+        // an inbox that is not empty at attach may hold a dead producer's claim, from before any
+        // death this process could count: start without a baseline so that the stall is cleared
+        this.deathsAtProgress = inbox.producerPosition() == inbox.consumerPosition()
+            ? processDeaths.getAsLong() : -1;
     }
 
     private void checkPostmaster()
@@ -164,8 +169,9 @@ public final class Messenger
      * Delivers up to {@code limit} messages of this process's inbox to {@code handler}, in each
      * sender's order; returns how many. A producer that died between claiming space and
      * committing it would block the inbox forever: when the inbox has not moved for 100 ms past
-     * such a record and a process died meanwhile, it is unblocked, as Agrona's consumers do. A
-     * live producer that is merely slow is never unblocked under.
+     * such a record and a process of the cluster died since the inbox last made progress, it is
+     * unblocked, as Agrona's consumers do. A live producer that is merely slow is not unblocked
+     * under, unless some other process happens to die during its stall.
      */
     public int poll(final MessageHandler handler, final int limit)
     {
@@ -175,6 +181,7 @@ public final class Messenger
         {
             procArray.addCounter(slot, MESSAGES_RECEIVED_OFFSET, read);
             stuckSince = 0;
+            deathsAtProgress = processDeaths.getAsLong();
         }
         else if (stalled())
         {
@@ -182,6 +189,10 @@ public final class Messenger
         }
         else
         {
+            if (stuckSince != 0 || (emptyPolls & 0xFF) == 0)
+            {
+                deathsAtProgress = processDeaths.getAsLong();
+            }
             stuckSince = 0;
         }
         return read;
@@ -215,10 +226,10 @@ public final class Messenger
         {
             stuckSince = now;
             stuckAt = head;
-            deathsAtStall = processDeaths.getAsLong();
         }
-        else if (now - stuckSince > UNBLOCK_AFTER_NANOS && processDeaths.getAsLong() != deathsAtStall)
+        else if (now - stuckSince > UNBLOCK_AFTER_NANOS && processDeaths.getAsLong() != deathsAtProgress)
         {
+            // a process died since the inbox last moved: the claim at the head may be its
             inbox.unblock();
             stuckSince = 0;
         }

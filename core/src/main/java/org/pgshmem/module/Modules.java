@@ -106,9 +106,28 @@ public final class Modules
     /** Runs every module's shmemInit in order, each held to its declared size. */
     public void shmemInit(final Shmem shmem)
     {
-        for (final ShmemModule module : modules)
+        shmemInit(shmem, () -> { });
+    }
+
+    /**
+     * Runs the built-in modules' shmemInit, then {@code afterBuiltins} (a backend claims its slot
+     * there, so that hashes custom modules open record their operations in it), then the others.
+     */
+    public void shmemInit(final Shmem shmem, final Runnable afterBuiltins)
+    {
+        final int builtins = builtins().size();
+        for (int i = 0; i < modules.size(); i++)
         {
+            if (i == builtins)
+            {
+                afterBuiltins.run();
+            }
+            final ShmemModule module = modules.get(i);
             module.shmemInit(shmem.forModule(module.name(), module.shmemSize(shmem.settings())));
+        }
+        if (modules.size() == builtins)
+        {
+            afterBuiltins.run();
         }
     }
 

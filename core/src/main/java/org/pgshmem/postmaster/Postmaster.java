@@ -495,6 +495,12 @@ public final class Postmaster
                 Elog.log(kind.description() + " process (PID " + process.pid() + ") "
                     + (code > 128 ? "was terminated by signal " + (code - 128) : "exited with exit code " + code));
                 shmem.segment().countProcessDeath();
+                final ProcInfo dead = procArray.snapshot().stream().filter(p -> p.slot() == slot).findFirst()
+                    .orElse(null);
+                if (dead != null && dead.pid() == process.pid())
+                {
+                    recoverHashesOf(dead);
+                }
                 modules.cleanupProcess(slot, process.pid());
                 procArray.free(slot, process.pid());
                 deathLogged = true;

@@ -43,6 +43,8 @@ public final class SharedHash<K, V> implements AutoCloseable
     private final int generationOffset;
     private final HashOperationMarks marks;
     private final int mark;
+    /** Whether this process records its operations; one that does not can never safely let go of the file. */
+    private final boolean tracked;
     private volatile ChronicleMap<K, V> map;
     private volatile long generation;
     private boolean closed;
@@ -61,6 +63,7 @@ public final class SharedHash<K, V> implements AutoCloseable
         this.generation = generation;
         this.marks = marks;
         this.mark = marks.markFor(entry);
+        this.tracked = marks != HashOperationMarks.NONE;
     }
 
     /**
@@ -105,7 +108,7 @@ public final class SharedHash<K, V> implements AutoCloseable
                     throw new PgException("shared hash table \"" + label + "\" is closed");
                 }
                 final long g = segment.getLongVolatile(generationOffset);
-                if (map != null && marks.inFlight(mark) == 0 && ((g & 1) != 0 || g != generation))
+                if (tracked && map != null && marks.inFlight(mark) == 0 && ((g & 1) != 0 || g != generation))
                 {
                     // no thread of ours is inside: let go of the file so the recovery can lock it
                     closeMap();
@@ -141,7 +144,8 @@ public final class SharedHash<K, V> implements AutoCloseable
      */
     public synchronized void closeIfQuarantined()
     {
-        if (map != null && (segment.getLongVolatile(generationOffset) & 1) != 0 && marks.inFlight(mark) == 0)
+        if (tracked && map != null && (segment.getLongVolatile(generationOffset) & 1) != 0
+            && marks.inFlight(mark) == 0)
         {
             closeMap();
         }
@@ -164,10 +168,10 @@ public final class SharedHash<K, V> implements AutoCloseable
      */
     private void afterLockTimeout(final int attempt, final InterProcessDeadLockException ex)
     {
-        if (attempt >= MAX_LOCK_TIMEOUTS)
+        if (attempt + 1 >= MAX_LOCK_TIMEOUTS)
         {
             throw new PgException("could not lock a segment of shared hash table \"" + label + "\"",
-                "Chronicle Map gave up waiting for the lock " + MAX_LOCK_TIMEOUTS + " times.",
+                "Chronicle Map gave up waiting for the lock " + (attempt + 1) + " times.",
                 "A process holds it and does not finish; find it with \"pgshmem backends\".", ex);
         }
         final long deadline = System.nanoTime() + RECOVERY_NOTICE_NANOS;

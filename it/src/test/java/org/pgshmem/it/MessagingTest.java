@@ -193,6 +193,9 @@ class MessagingTest extends ClusterTestSupport
             {
                 claimer.close();
             }
+            // the death is counted before B ever polls: B must still see that the claim is a dead one
+            TestCluster.await("the postmaster to count the claimer's death", () -> logContains(
+                "client backend (PID " + claimer.pid() + ") exited without detaching"));
             assertEquals("ok", a.ask("send " + b.pid() + " after the dead claim", WAIT));
             assertEquals("ok from=" + a.pid() + " after the dead claim", b.ask("recv 30000", WAIT));
         }
