@@ -16,6 +16,7 @@ import org.pgshmem.module.Modules;
 import org.pgshmem.module.ShmemModule;
 import org.pgshmem.postmaster.DataDirectory;
 import org.pgshmem.settings.Settings;
+import org.pgshmem.shmem.ShmemSegment;
 import org.pgshmem.util.DurableFiles;
 import org.pgshmem.util.PgException;
 
@@ -43,7 +44,13 @@ public final class InitDb
         final Settings settings = Settings.defaults().withOverrides(settingOverrides);
         final Modules modules = Modules.load(settings);
         // every module checks its settings as it sizes itself: refuse bad ones before making anything
-        modules.calculateShmemSize(settings);
+        final long segmentSize = modules.calculateShmemSize(settings);
+        if (segmentSize > ShmemSegment.MAX_SIZE)
+        {
+            throw new PgException("these settings need a shared memory segment of " + segmentSize + " bytes",
+                "The largest segment is " + ShmemSegment.MAX_SIZE + " bytes.",
+                "Lower shared_buffers, max_connections or inbox_size.");
+        }
 
         final boolean existed = Files.exists(path);
         if (existed)

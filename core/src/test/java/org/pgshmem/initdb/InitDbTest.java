@@ -80,6 +80,11 @@ class InitDbTest
         final PgException ex = assertThrows(PgException.class,
             () -> InitDb.run(data, List.of("preload_modules=no_such_module"), quiet()));
         assertEquals("could not load module \"no_such_module\" named in preload_modules", ex.getMessage());
+        final PgException big = assertThrows(PgException.class,
+            () -> InitDb.run(data, List.of("max_connections=100000", "inbox_size=64kB"), quiet()));
+        assertTrue(big.getMessage().startsWith("these settings need a shared memory segment of "), big.getMessage());
+        final PgException ring = assertThrows(PgException.class, () -> InitDb.run(data, List.of("inbox_size=3kB"), quiet()));
+        assertTrue(ring.detail().contains("power of two"), ring.detail());
         assertFalse(Files.exists(data));
     }
 
