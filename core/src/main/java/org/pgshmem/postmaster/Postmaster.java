@@ -24,8 +24,6 @@ import org.pgshmem.proc.ProcSlotDescriptor;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
 import org.pgshmem.shmem.ShmemSegment;
-import org.pgshmem.shmem.ShmemStruct;
-import org.pgshmem.shmem.StructInit;
 import org.pgshmem.util.DurableFiles;
 import org.pgshmem.util.Elog;
 import org.pgshmem.util.PgException;

@@ -19,7 +19,6 @@ import org.pgshmem.control.DbState;
 import org.pgshmem.proc.ProcSlotDescriptor;
 import org.pgshmem.util.PgException;
 import org.pgshmem.testing.CliResult;
-import org.pgshmem.testing.TestCluster;
 
 /** initdb, start, status, controldata, shmem, stop, and the starts that must be refused. */
 class ClusterLifecycleTest extends ClusterTestSupport
