@@ -1,5 +1,7 @@
 package org.pgshmem.control;
 
+import org.pgshmem.util.StoredCodes;
+
 /**
  * The cluster state kept in the control file, named as pg_controldata names them. The number
  * stored in the file is {@link #code()}, PostgreSQL's DBState numbering, fixed here and not the
@@ -47,14 +49,7 @@ public enum DbState
     /** The state stored as {@code code}, or null for an unknown number. */
     public static DbState ofCode(final int code)
     {
-        for (final DbState s : values())
-        {
-            if (s.code() == code)
-            {
-                return s;
-            }
-        }
-        return null;
+        return StoredCodes.byCode(values(), DbState::code, code);
     }
 
     /** As pg_controldata prints it. */

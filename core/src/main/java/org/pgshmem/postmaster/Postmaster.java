@@ -258,7 +258,7 @@ public final class Postmaster
             else
             {
                 shmem.segment().countProcessDeath();
-                recoverHashesOf(p);
+                recoverHashesOf(p.slot(), p.pid());
                 modules.cleanupProcess(p.slot(), p.pid());
                 if (procArray.free(p.slot(), p.pid()))
                 {
@@ -275,9 +275,9 @@ public final class Postmaster
      * then recovered by Chronicle in a thread of its own, since the recovery waits for every
      * process to let go of the file; the server loop goes on meanwhile.
      */
-    private void recoverHashesOf(final ProcInfo dead)
+    private void recoverHashesOf(final int slot, final long pid)
     {
-        final List<Integer> marked = procArray.hashOperationsInFlight(dead.slot());
+        final List<Integer> marked = procArray.hashOperationsInFlight(slot);
         if (marked.isEmpty())
         {
             return;
@@ -291,7 +291,7 @@ public final class Postmaster
             {
                 continue;
             }
-            Elog.log("process " + dead.pid() + " died inside an operation on hash table \"" + label
+            Elog.log("process " + pid + " died inside an operation on hash table \"" + label
                 + "\"; recovering it");
             final Thread worker = new Thread(() ->
             {
@@ -493,11 +493,9 @@ public final class Postmaster
                 Elog.log(kind.description() + " process (PID " + process.pid() + ") "
                     + (code > 128 ? "was terminated by signal " + (code - 128) : "exited with exit code " + code));
                 shmem.segment().countProcessDeath();
-                final ProcInfo dead = procArray.snapshot().stream().filter(p -> p.slot() == slot).findFirst()
-                    .orElse(null);
-                if (dead != null && dead.pid() == process.pid())
+                if (procArray.pid(slot) == process.pid())
                 {
-                    recoverHashesOf(dead);
+                    recoverHashesOf(slot, process.pid());
                 }
                 modules.cleanupProcess(slot, process.pid());
                 procArray.free(slot, process.pid());

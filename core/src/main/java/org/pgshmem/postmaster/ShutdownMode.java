@@ -2,6 +2,8 @@ package org.pgshmem.postmaster;
 
 import java.util.Locale;
 
+import org.pgshmem.util.StoredCodes;
+
 /** pg_ctl's shutdown modes, weakest first; a stronger request overrides a weaker one. */
 public enum ShutdownMode
 {
@@ -26,14 +28,7 @@ public enum ShutdownMode
     /** The mode of a Shutdown Request word, or null for none. */
     public static ShutdownMode ofRequest(final int request)
     {
-        for (final ShutdownMode m : values())
-        {
-            if (m.request() == request)
-            {
-                return m;
-            }
-        }
-        return null;
+        return StoredCodes.byCode(values(), ShutdownMode::request, request);
     }
 
     /** The lower-case name pg_ctl's {@code -m} takes. */

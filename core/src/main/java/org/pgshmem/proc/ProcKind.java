@@ -1,5 +1,7 @@
 package org.pgshmem.proc;
 
+import org.pgshmem.util.StoredCodes;
+
 /**
  * What a process attached to a cluster is (PostgreSQL's BackendType). A proc slot stores
  * {@link #code()}, fixed here, not the enum's position.
@@ -37,14 +39,7 @@ public enum ProcKind
     /** The kind stored as {@code code}, or null for an unknown number. */
     public static ProcKind ofCode(final int code)
     {
-        for (final ProcKind k : values())
-        {
-            if (k.code() == code)
-            {
-                return k;
-            }
-        }
-        return null;
+        return StoredCodes.byCode(values(), ProcKind::code, code);
     }
 
     /** As pg_stat_activity's backend_type names it. */
