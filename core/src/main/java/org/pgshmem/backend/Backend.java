@@ -8,6 +8,7 @@ import org.pgshmem.control.ControlFile;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.ipc.IdleStrategies;
 import org.pgshmem.ipc.Messenger;
+import org.pgshmem.lock.LockManager;
 import org.pgshmem.module.Modules;
 import org.pgshmem.module.RuntimeSettings;
 import org.pgshmem.postmaster.DataDirectory;
@@ -66,6 +67,7 @@ public final class Backend implements AutoCloseable
         this.messenger = new Messenger(procArray, slot, modules.get(BroadcastChannel.class),
             IdleStrategies.of(shmem.settings().getString("latch_idle_strategy")), () -> postmasterDead,
             shmem.segment()::processDeaths);
+        modules.get(LockManager.class).terminateWaitsWhen(() -> postmasterDead);
         this.heartbeat = new Thread(this::heartbeatLoop, "pgshmem-heartbeat");
         heartbeat.setDaemon(true);
         heartbeat.start();
@@ -232,6 +234,16 @@ public final class Backend implements AutoCloseable
         return messenger;
     }
 
+    /**
+     * This process's heavyweight locks: lock, unlock and advisory locks on tags, held until
+     * released or until the backend closes (PostgreSQL's session locks). One thread at a time.
+     */
+    public LockManager locks()
+    {
+        checkPostmaster();
+        return modules.get(LockManager.class);
+    }
+
     /** Whether the heartbeat found the postmaster dead; once true, calls fail. */
     public boolean postmasterDead()
     {
@@ -318,6 +330,18 @@ public final class Backend implements AutoCloseable
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+        try
+        {
+            if (!postmasterDead)
+            {
+                // PostgreSQL's LockReleaseAll at backend exit: waiters go ahead now, not after the reaper
+                modules.get(LockManager.class).unlockAll();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            org.pgshmem.util.Elog.warning("could not release locks at detach: " + ex.getMessage());
         }
         try
         {

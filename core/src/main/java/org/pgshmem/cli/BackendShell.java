@@ -11,6 +11,10 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pgshmem.ipc.MessageTypes;
 import org.pgshmem.backend.Backend;
+import org.pgshmem.lock.LockManager;
+import org.pgshmem.lock.LockMode;
+import org.pgshmem.lock.LockTag;
+import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.SharedHash;
 import org.pgshmem.shmem.ShmemStruct;
 import org.pgshmem.shmem.StructInit;
@@ -69,6 +73,10 @@ final class BackendShell
                 case "lost" -> "ok " + backend.messenger().broadcastsLost();
                 case "setlatch" -> setLatch(words);
                 case "waitlatch" -> waitLatch(words);
+                case "lock" -> lock(words);
+                case "unlock" -> unlock(words);
+                case "unlockall" -> "ok " + backend.locks().unlockAll();
+                case "set" -> set(words);
                 default -> throw new PgException("unknown command \"" + words[0] + "\"");
             };
             if (answer == null)
@@ -229,6 +237,61 @@ final class BackendShell
     {
         final long timeoutMs = words.length > 1 ? Long.parseLong(words[1]) : RECV_DEFAULT_MS;
         return backend.messenger().waitLatch(TimeUnit.MILLISECONDS.toNanos(timeoutMs)) ? "ok set" : "ok timeout";
+    }
+
+    /**
+     * {@code lock <tag> <mode> [nowait]}: takes a heavyweight lock. A request that has to wait
+     * answers {@code waiting} first, then {@code ok} or {@code error: ...} when the wait ends.
+     */
+    private String lock(final String[] words)
+    {
+        arity(words, 3, "lock <tag> <mode> [nowait]");
+        final boolean nowait = words.length > 3;
+        if (nowait && !"nowait".equalsIgnoreCase(words[3]))
+        {
+            throw new PgException("usage: lock <tag> <mode> [nowait]");
+        }
+        final LockTag tag = LockTag.parse(words[1]);
+        final LockManager.AcquireResult result = backend.locks().lock(tag, LockMode.parse(words[2]), nowait,
+            () -> reply("waiting"));
+        if (result == LockManager.AcquireResult.NOT_AVAIL)
+        {
+            throw new PgException("could not obtain lock on " + tag.describe());
+        }
+        return "ok";
+    }
+
+    /** {@code unlock <tag> <mode>}: releases one hold. */
+    private String unlock(final String[] words)
+    {
+        arity(words, 3, "unlock <tag> <mode>");
+        final LockMode mode = LockMode.parse(words[2]);
+        final LockTag tag = LockTag.parse(words[1]);
+        // asked first so that the answer is the error line alone, without the lock manager's warning
+        if (backend.locks().holdCount(tag, mode) == 0 || !backend.locks().unlock(tag, mode))
+        {
+            throw new PgException("you don't own a lock of type " + mode.pgName());
+        }
+        return "ok";
+    }
+
+    /** {@code set lock_timeout|deadlock_timeout <value>}: this backend's setting, as PostgreSQL's SET. */
+    private String set(final String[] words)
+    {
+        arity(words, 3, "set <name> <value>");
+        if (!"lock_timeout".equals(words[1]) && !"deadlock_timeout".equals(words[1]))
+        {
+            throw new PgException("parameter \"" + words[1] + "\" cannot be changed now",
+                null, "A backend may set lock_timeout and deadlock_timeout.");
+        }
+        final long millis = Settings.defaults().with(words[1], words[2]).getMillis(words[1]);
+        switch (words[1])
+        {
+            case "lock_timeout" -> backend.locks().lockTimeout(millis);
+            case "deadlock_timeout" -> backend.locks().deadlockTimeout(millis);
+            default -> throw new IllegalStateException(words[1]);
+        }
+        return "ok";
     }
 
     /**

@@ -13,6 +13,8 @@ import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
 import org.agrona.concurrent.broadcast.BroadcastReceiver;
 import org.agrona.concurrent.broadcast.BroadcastTransmitter;
 import org.pgshmem.lock.SpinLock;
+import org.pgshmem.proc.MyProc;
+import org.pgshmem.shmem.ShmemStruct;
 import org.pgshmem.module.ShmemModule;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
@@ -29,7 +31,7 @@ import org.pgshmem.util.Processes;
  * <pre>
  *  Structure "Broadcast Buffer":
  *  +---------------------------------------------------------------+
- *  |  Transmit Lock (spinlock word: owner pid, 0 free)             |  0
+ *  |  Transmit Lock (spinlock word: owner token, 0 free)           |  0
  *  |  Sequence (number of the last message transmitted)            |  8
  *  |  Reserved up to 64                                           ...
  *  +---------------------------------------------------------------+
@@ -51,6 +53,9 @@ public final class BroadcastChannel implements ShmemModule
     private static final long STUCK_LOCK_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private AtomicBuffer region;
+    private AtomicBuffer segment;
+    private int lockOffset;
+    private MyProc myProc;
     private BroadcastTransmitter transmitter;
     private UnsafeBuffer scratch;
 
@@ -80,7 +85,11 @@ public final class BroadcastChannel implements ShmemModule
     @Override
     public void shmemInit(final Shmem shmem)
     {
-        region = shmem.initStruct(LABEL, shmemSize(shmem.settings()), r -> { }).buffer();
+        final ShmemStruct struct = shmem.initStruct(LABEL, shmemSize(shmem.settings()), r -> { });
+        region = struct.buffer();
+        segment = shmem.segment().buffer();
+        lockOffset = (int)struct.offset() + LOCK_OFFSET;
+        myProc = shmem.processLocal(MyProc.class, MyProc::new);
         final UnsafeBuffer buffer = new UnsafeBuffer(region, BUFFER_OFFSET, region.capacity() - BUFFER_OFFSET);
         transmitter = new BroadcastTransmitter(buffer);
         scratch = new UnsafeBuffer(new byte[transmitter.maxMsgLength()]);
@@ -101,8 +110,8 @@ public final class BroadcastChannel implements ShmemModule
                 "The longest is " + maxPayloadLength() + " bytes (broadcast_size / 8, less a 16-byte header).", null);
         }
         final long self = Processes.selfPid();
-        SpinLock.acquire(region, LOCK_OFFSET, self, owner -> Processes.isAlive(owner, 0), STUCK_LOCK_NANOS,
-            "BroadcastTransmitLock");
+        // a process killed while holding it is released by the postmaster's cleanup of its slot
+        SpinLock.acquire(segment, lockOffset, myProc, STUCK_LOCK_NANOS, "BroadcastTransmitLock");
         try
         {
             final long sequence = region.getLong(SEQUENCE_OFFSET) + 1;
@@ -117,7 +126,7 @@ public final class BroadcastChannel implements ShmemModule
         }
         finally
         {
-            SpinLock.release(region, LOCK_OFFSET, self, "BroadcastTransmitLock");
+            SpinLock.release(segment, lockOffset, myProc, "BroadcastTransmitLock");
         }
     }
 

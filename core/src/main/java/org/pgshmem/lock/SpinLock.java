@@ -5,11 +5,16 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 
 import org.agrona.concurrent.AtomicBuffer;
+import org.pgshmem.proc.MyProc;
+import org.pgshmem.proc.ProcSlotDescriptor;
 import org.pgshmem.util.PgException;
+import org.pgshmem.util.Processes;
 
 /**
  * A spinlock: one 64-bit word in shared memory holding its owner's token (0 = free), taken by
- * compare-and-set (PostgreSQL's s_lock.c). It spins briefly, then yields, then sleeps in short
+ * compare-and-set (PostgreSQL's s_lock.c). A process with a proc-array slot writes
+ * {@link MyProc#ownerToken()} (pid and slot) and records the lock in its slot first, so the
+ * postmaster's cleanup for a dead slot releases it; a process without a slot writes its pid. It spins briefly, then yields, then sleeps in short
  * steps, as s_lock's spin_delay does. Because the word names its owner, a waiter that has waited
  * long can ask whether the owner still lives and take over the lock of a dead one; a live owner
  * that holds it past {@code stuckTimeoutNanos} is reported as a stuck spinlock, by name and owner.
@@ -25,6 +30,29 @@ public final class SpinLock
 
     private SpinLock()
     {
+    }
+
+    private static long ownerPidOf(final long owner)
+    {
+        return MyProc.ownerPid(owner);
+    }
+
+    /**
+     * Takes the lock for this process by pid alone, untracked: for processes that have no slot
+     * yet (the shmem index lock is taken while modules attach). A waiter takes over the lock of
+     * a dead owner of this kind itself.
+     */
+    public static void acquireUntracked(final AtomicBuffer buffer, final int offset, final long stuckTimeoutNanos,
+        final String name)
+    {
+        acquire(buffer, offset, MyProc.ownerToken(Processes.selfPid(), -1), SpinLock::pidOnlyOwnerAlive,
+            stuckTimeoutNanos, name);
+    }
+
+    /** Releases a lock taken with {@link #acquireUntracked}. */
+    public static void releaseUntracked(final AtomicBuffer buffer, final int offset, final String name)
+    {
+        release(buffer, offset, MyProc.ownerToken(Processes.selfPid(), -1), name);
     }
 
     /** Takes the lock once without waiting. */
@@ -90,13 +118,82 @@ public final class SpinLock
                 }
                 if (now - start > stuckTimeoutNanos)
                 {
+                    final long pid = ownerPidOf(current);
                     throw new PgException(
-                        "stuck spinlock \"" + name + "\" held by process " + current,
-                        "It has been held for " + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms.",
-                        "Find out what process " + current + " is doing; if it is hung, terminate it.");
+                        "stuck spinlock \"" + name + "\" held by process " + pid,
+                        "It has been held for at least " + TimeUnit.NANOSECONDS.toMillis(now - start) + " ms"
+                            + (Processes.isAlive(pid, 0) ? "." : "; the process has died and its cleanup has not run."),
+                        "Find out what process " + pid + " is doing; if it is hung, terminate it.");
                 }
             }
         }
+    }
+
+    /**
+     * Takes the spinlock whose word is at {@code segmentOffset} in the segment for this process,
+     * recording it in the process's slot first, so that if the process dies holding it the
+     * postmaster's cleanup for the slot releases it ({@link #releaseHeldBy}). A waiter never
+     * takes over a slot owner's lock itself: the cleanup does, within a heartbeat interval.
+     *
+     * @param segment the whole segment ({@code ShmemSegment.buffer()})
+     * @param stuckTimeoutNanos how long the lock may stay held before this reports it stuck
+     * @param name what the lock protects, for the error
+     */
+    public static void acquire(
+        final AtomicBuffer segment,
+        final int segmentOffset,
+        final MyProc me,
+        final long stuckTimeoutNanos,
+        final String name)
+    {
+        final boolean tracked = me.trackSpinlock(segmentOffset);
+        try
+        {
+            acquire(segment, segmentOffset, me.ownerToken(), SpinLock::pidOnlyOwnerAlive, stuckTimeoutNanos, name);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (tracked)
+            {
+                me.untrackSpinlock(segmentOffset);
+            }
+            throw ex;
+        }
+    }
+
+    /** Releases a spinlock taken with {@link #acquire(AtomicBuffer, int, MyProc, long, String)}. */
+    public static void release(final AtomicBuffer segment, final int segmentOffset, final MyProc me, final String name)
+    {
+        release(segment, segmentOffset, me.ownerToken(), name);
+        me.untrackSpinlock(segmentOffset);
+    }
+
+    /**
+     * Owners with a slot are released by the postmaster's cleanup, so for a waiter they count as
+     * alive; an owner without one (a process that had not claimed a slot yet) is checked by pid.
+     */
+    private static boolean pidOnlyOwnerAlive(final long token)
+    {
+        return MyProc.ownerSlot(token) >= 0 || Processes.isAlive(MyProc.ownerPid(token), 0);
+    }
+
+    /**
+     * The postmaster's cleanup for a dead process: releases the spinlock its slot records, if the
+     * lock word still names that process. Returns the released lock's segment offset, or -1.
+     */
+    public static long releaseHeldBy(final AtomicBuffer segment, final AtomicBuffer procArray, final int slot,
+        final long pid)
+    {
+        final int field = ProcSlotDescriptor.slotOffset(slot) + ProcSlotDescriptor.HELD_SPINLOCK_OFFSET;
+        final long recorded = procArray.getLongVolatile(field);
+        if (recorded == 0)
+        {
+            return -1;
+        }
+        final int offset = (int)(recorded - 1);
+        final boolean released = segment.compareAndSetLong(offset, MyProc.ownerToken(pid, slot), 0);
+        procArray.putLongVolatile(field, 0);
+        return released ? offset : -1;
     }
 
     /** Releases a lock held by {@code owner}; releasing one held by another is a bug and throws. */

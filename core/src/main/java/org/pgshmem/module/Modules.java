@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 import org.pgshmem.ipc.BroadcastChannel;
+import org.pgshmem.lock.LWLocks;
+import org.pgshmem.lock.LockManager;
 import org.pgshmem.proc.ProcArray;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
@@ -36,7 +38,7 @@ public final class Modules
     /** The built-in modules, in initialization order. */
     static List<ShmemModule> builtins()
     {
-        return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel());
+        return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), new LockManager());
     }
 
     /** Built-in modules plus those {@code preload_modules} names, found with ServiceLoader. */
@@ -131,11 +133,17 @@ public final class Modules
         }
     }
 
-    /** Runs every module's cleanup for a process that died in {@code slot}; one failing does not stop the others. */
+    /**
+     * Runs every module's cleanup for a process that died in {@code slot}, in reverse order of
+     * initialization as PostgreSQL runs its on_shmem_exit callbacks: a module cleans up while the
+     * lower layers it builds on (its LWLocks, which the lwlock module releases) are still as the
+     * dead process left them. One failing does not stop the others.
+     */
     public void cleanupProcess(final int slot, final long pid)
     {
-        for (final ShmemModule module : modules)
+        for (int i = modules.size() - 1; i >= 0; i--)
         {
+            final ShmemModule module = modules.get(i);
             try
             {
                 module.cleanupProcess(slot, pid);

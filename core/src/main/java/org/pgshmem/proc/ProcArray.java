@@ -37,6 +37,7 @@ public final class ProcArray implements ShmemModule
     private int slotCount;
     private int inboxStride;
     private ManyToOneRingBuffer[] rings;
+    private MyProc myProc;
 
     @Override
     public String name()
@@ -44,7 +45,8 @@ public final class ProcArray implements ShmemModule
         return "proc_array";
     }
 
-    private static int slotCount(final Settings settings)
+    /** Slots in all for {@code settings}: the fixed ones and {@code max_connections}. */
+    public static int slotCount(final Settings settings)
     {
         return FIRST_BACKEND_SLOT + settings.getInt("max_connections");
     }
@@ -91,6 +93,7 @@ public final class ProcArray implements ShmemModule
         });
         wrap(struct);
         this.inboxes = inboxStruct.buffer();
+        this.myProc = shmem.processLocal(MyProc.class, MyProc::new);
     }
 
     /** Wraps an existing proc array for tools that read a segment without the modules (no inboxes). */
@@ -176,6 +179,8 @@ public final class ProcArray implements ShmemModule
         }
         buffer.putIntVolatile(base + LATCH_OFFSET, 0);
         buffer.putIntVolatile(base + SLEEPING_OFFSET, 0);
+        // lock records left by the slot's previous owner were released by its cleanup
+        buffer.setMemory(base + HELD_SPINLOCK_OFFSET, SLOT_LENGTH - HELD_SPINLOCK_OFFSET, (byte)0);
         for (int counter = MESSAGES_SENT_OFFSET; counter <= BROADCASTS_LOST_OFFSET; counter += Long.BYTES)
         {
             buffer.putLongVolatile(base + counter, 0);
@@ -194,12 +199,20 @@ public final class ProcArray implements ShmemModule
             while (ring.consumerPosition() != head);
         }
         buffer.putIntRelease(base + STATE_OFFSET, STATE_ACTIVE);
+        if (myProc != null)
+        {
+            myProc.attach(buffer, slot);
+        }
         return true;
     }
 
     /** Frees {@code slot}, held by this process. */
     public void release(final int slot)
     {
+        if (myProc != null && myProc.slot() == slot)
+        {
+            myProc.detach();
+        }
         free(slot, Processes.selfPid());
     }
 

@@ -48,7 +48,26 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |  Hash Label 2                 |  In Flight 2                  | 176
  *  |  Hash Label 3                 |  In Flight 3                  | 184
  *  +-------------------------------+-------------------------------+
+ *  |  Held Spinlock (segment offset of its word + 1; 0 none)       | 192
+ *  +-------------------------------+-------------------------------+
+ *  |  LWLock Wait (segment offset) |  LWLock Wait Mode (1 S, 2 X)  | 200
+ *  |  LWLock Wait Ticket (FIFO order among its waiters)            | 208
+ *  |  LWLock Wait Counted (1/0)    |  LWLock Wakeup (set by waker) | 216
+ *  |  Lock Wait Tag High           (heavyweight lock waited for)   | 224
+ *  |  Lock Wait Tag Low                                            | 232
+ *  |  Lock Wait Mode (1..8)        |  Lock Wait Status (0 none,    | 240
+ *  |                               |  1 waiting, 2 granted)        |
+ *  |  Lock Wait Ticket (queue order on that lock)                  | 248
+ *  +-------------------------------+-------------------------------+
+ *  |  Lock Wait Start (epoch ms)                                   | 256
+ *  |  Reserved                                                     | 264
+ *  |  Held LWLock 0 (offset | mode) ... Held LWLock 11             | 272
+ *  +---------------------------------------------------------------+
  * </pre>
+ * The fourth and fifth lines say which locks the owner holds or waits for, so that the
+ * postmaster's cleanup of a dead slot releases exactly those (see the lock package). A held
+ * LWLock entry is the lock's segment offset (a multiple of 64) plus 1 for exclusive mode, 0 when
+ * unused; entries are taken by compare-and-set so that threads of one process may share them.
  * Hash Label n is the shmem index entry (its offset in the segment) + 1 of a hash table the
  * owner opened, 0 for an unused pair, or -1 for "any hash" (a process that opened more than
  * four shares the last pair among them); In Flight n counts the owner's threads inside a
@@ -63,7 +82,7 @@ public final class ProcSlotDescriptor
     public static final int SLOT_COUNT_OFFSET = 0;
     public static final int INBOX_CAPACITY_OFFSET = SLOT_COUNT_OFFSET + SIZE_OF_INT;
 
-    public static final int SLOT_LENGTH = 3 * CACHE_LINE_LENGTH;
+    public static final int SLOT_LENGTH = 5 * CACHE_LINE_LENGTH;
     public static final int PID_OFFSET = 0;
     public static final int START_TIME_OFFSET = PID_OFFSET + SIZE_OF_LONG;
     public static final int KIND_OFFSET = START_TIME_OFFSET + SIZE_OF_LONG;
@@ -82,6 +101,27 @@ public final class ProcSlotDescriptor
     public static final int HASH_MARKS_OFFSET = BROADCASTS_LOST_OFFSET + SIZE_OF_LONG;
     public static final int HASH_MARK_LENGTH = 2 * SIZE_OF_INT;
     public static final int HASH_MARK_COUNT = 4;
+
+    public static final int HELD_SPINLOCK_OFFSET = 3 * CACHE_LINE_LENGTH;
+    public static final int LWLOCK_WAIT_OFFSET = HELD_SPINLOCK_OFFSET + SIZE_OF_LONG;
+    public static final int LWLOCK_WAIT_MODE_OFFSET = LWLOCK_WAIT_OFFSET + SIZE_OF_INT;
+    public static final int LWLOCK_WAIT_TICKET_OFFSET = LWLOCK_WAIT_MODE_OFFSET + SIZE_OF_INT;
+    public static final int LWLOCK_WAIT_COUNTED_OFFSET = LWLOCK_WAIT_TICKET_OFFSET + SIZE_OF_LONG;
+    public static final int LWLOCK_WAKEUP_OFFSET = LWLOCK_WAIT_COUNTED_OFFSET + SIZE_OF_INT;
+    public static final int LOCK_WAIT_TAG_HIGH_OFFSET = LWLOCK_WAKEUP_OFFSET + SIZE_OF_INT;
+    public static final int LOCK_WAIT_TAG_LOW_OFFSET = LOCK_WAIT_TAG_HIGH_OFFSET + SIZE_OF_LONG;
+    public static final int LOCK_WAIT_MODE_OFFSET = LOCK_WAIT_TAG_LOW_OFFSET + SIZE_OF_LONG;
+    public static final int LOCK_WAIT_STATUS_OFFSET = LOCK_WAIT_MODE_OFFSET + SIZE_OF_INT;
+    public static final int LOCK_WAIT_TICKET_OFFSET = LOCK_WAIT_STATUS_OFFSET + SIZE_OF_INT;
+    public static final int LOCK_WAIT_START_OFFSET = 4 * CACHE_LINE_LENGTH;
+    public static final int HELD_LWLOCKS_OFFSET = LOCK_WAIT_START_OFFSET + 2 * SIZE_OF_LONG;
+    /** How many LWLocks one process may hold at once (PostgreSQL's MAX_SIMUL_LWLOCKS is 200; we need few). */
+    public static final int MAX_HELD_LWLOCKS = (SLOT_LENGTH - HELD_LWLOCKS_OFFSET) / SIZE_OF_INT;
+
+    public static final int LOCK_WAIT_NONE = 0;
+    public static final int LOCK_WAIT_WAITING = 1;
+    public static final int LOCK_WAIT_GRANTED = 2;
+
     /** Hash Label value meaning "any hash this process opened". */
     public static final int ANY_HASH = -1;
 

@@ -54,6 +54,12 @@ public final class Settings
             "max buffers written per bgwriter round; 0 disables"));
         define(Setting.real("bgwriter_lru_multiplier", 2.0, 0, 10,
             "multiple of average buffer usage to free per round"));
+        define(Setting.integer("max_locks_per_transaction", 64, 10, 1 << 20, Unit.NONE,
+            "heavyweight locks per process the shared lock table is sized for"));
+        define(Setting.integer("deadlock_timeout", 1000, 1, Integer.MAX_VALUE, Unit.MILLISECONDS,
+            "time to wait on a lock before checking for deadlock"));
+        define(Setting.integer("lock_timeout", 0, 0, Integer.MAX_VALUE, Unit.MILLISECONDS,
+            "maximum time to wait for a heavyweight lock; 0 waits forever"));
         define(Setting.integer("checkpoint_timeout", 300, 30, 86400, Unit.SECONDS,
             "maximum time between automatic WAL checkpoints"));
     }

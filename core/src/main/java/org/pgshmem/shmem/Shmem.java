@@ -35,10 +35,13 @@ public final class Shmem implements AutoCloseable
     private final Map<String, SharedHash<?, ?>> openHashes;
     private final Budget budget;
     private final HashOperationMarks[] marks;
+    private final Map<Class<?>, Object> processLocals;
 
     private Shmem(final ShmemSegment segment, final Settings settings, final Path dataDirectory,
-        final Map<String, SharedHash<?, ?>> openHashes, final Budget budget, final HashOperationMarks[] marks)
+        final Map<String, SharedHash<?, ?>> openHashes, final Budget budget, final HashOperationMarks[] marks,
+        final Map<Class<?>, Object> processLocals)
     {
+        this.processLocals = processLocals;
         this.segment = segment;
         this.settings = settings;
         this.dataDirectory = dataDirectory;
@@ -51,7 +54,17 @@ public final class Shmem implements AutoCloseable
     public static Shmem open(final ShmemSegment segment, final Settings settings, final Path dataDirectory)
     {
         return new Shmem(segment, settings, dataDirectory, new ConcurrentHashMap<>(), null,
-            new HashOperationMarks[] {HashOperationMarks.NONE});
+            new HashOperationMarks[] {HashOperationMarks.NONE}, new ConcurrentHashMap<>());
+    }
+
+    /**
+     * This process's one object of {@code type} for this segment, made by {@code create} on first
+     * use: how modules share per-process state (the process's own slot, say) without knowing
+     * each other. Every module's view of the segment sees the same objects.
+     */
+    public <T> T processLocal(final Class<T> type, final java.util.function.Supplier<T> create)
+    {
+        return type.cast(processLocals.computeIfAbsent(type, t -> create.get()));
     }
 
     /**
@@ -142,13 +155,13 @@ public final class Shmem implements AutoCloseable
      */
     public Shmem forModule(final String module, final long declared)
     {
-        return new Shmem(segment, settings, dataDirectory, openHashes, new Budget(module, declared), marks);
+        return new Shmem(segment, settings, dataDirectory, openHashes, new Budget(module, declared), marks, processLocals);
     }
 
     /** The same handle with other settings: what a process uses once it has read the cluster's own. */
     public Shmem withSettings(final Settings newSettings)
     {
-        return new Shmem(segment, newSettings, dataDirectory, openHashes, budget, marks);
+        return new Shmem(segment, newSettings, dataDirectory, openHashes, budget, marks, processLocals);
     }
 
     /** The run-time settings of the cluster. */

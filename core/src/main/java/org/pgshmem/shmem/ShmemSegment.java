@@ -302,13 +302,12 @@ public final class ShmemSegment implements AutoCloseable
     /** Takes the index lock (a spinlock owned by this pid); takes over one left by a dead process. */
     void lockIndex()
     {
-        SpinLock.acquire(buffer, INDEX_LOCK_OFFSET, Processes.selfPid(),
-            owner -> Processes.isAlive(owner, 0), STUCK_INDEX_LOCK_NANOS, "ShmemIndexLock");
+        SpinLock.acquireUntracked(buffer, INDEX_LOCK_OFFSET, STUCK_INDEX_LOCK_NANOS, "ShmemIndexLock");
     }
 
     void unlockIndex()
     {
-        SpinLock.release(buffer, INDEX_LOCK_OFFSET, Processes.selfPid(), "ShmemIndexLock");
+        SpinLock.releaseUntracked(buffer, INDEX_LOCK_OFFSET, "ShmemIndexLock");
     }
 
     /** Under the index lock: reserves {@code allocatedSize} bytes, or returns -1 when they don't fit. */
