@@ -252,8 +252,17 @@ final class BackendShell
             throw new PgException("usage: lock <tag> <mode> [nowait]");
         }
         final LockTag tag = LockTag.parse(words[1]);
-        final LockManager.AcquireResult result = backend.locks().lock(tag, LockMode.parse(words[2]), nowait,
-            () -> reply("waiting"));
+        final LockManager.AcquireResult result;
+        try
+        {
+            result = backend.locks().lock(tag, LockMode.parse(words[2]), nowait, () -> reply("waiting"));
+        }
+        catch (final PgException ex)
+        {
+            // a deadlock's cycle is in the detail: keep it, on the answer's one line
+            throw ex.detail() == null ? ex
+                : new PgException(ex.getMessage() + " DETAIL: " + ex.detail().replace('\n', ' '), null, ex.hint());
+        }
         if (result == LockManager.AcquireResult.NOT_AVAIL)
         {
             throw new PgException("could not obtain lock on " + tag.describe());

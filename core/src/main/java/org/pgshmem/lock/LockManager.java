@@ -397,9 +397,7 @@ public final class LockManager implements ShmemModule
                 {
                     return;
                 }
-                throw new PgException("canceling statement due to lock timeout",
-                    "Process " + MyProc.ownerPid(me.ownerToken()) + " waited " + TimeUnit.NANOSECONDS.toMillis(waited)
-                        + " ms for " + mode.pgName() + " on " + tag.describe() + ".", null);
+                throw new PgException("canceling statement due to lock timeout");
             }
             if (terminate.getAsBoolean())
             {
@@ -623,7 +621,8 @@ public final class LockManager implements ShmemModule
                 .append(modes.get(i).pgName()).append(" on ").append(tags.get(i).describe())
                 .append("; blocked by process ").append(pidOf(next)).append('.');
         }
-        return new PgException("deadlock detected", detail.toString(), "See server log for query details.");
+        // PostgreSQL's hint points at the server log's query texts; there are no queries here
+        return new PgException("deadlock detected", detail.toString(), null);
     }
 
     private long pidOf(final int slot)

@@ -11,15 +11,16 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  * Every slot owns an inbox, an Agrona {@code ManyToOneRingBuffer} in the "Proc Inboxes"
  * structure, whose offset in the segment its Inbox Offset field gives.
  *
- * <p>A slot is three cache lines, split by writer so that no two processes write one line on
+ * <p>A slot is six cache lines, split by writer so that no two processes write one line on
  * the hot path: the owner's identity and heartbeat; the latch, written by whoever wakes the
- * owner; the owner's counters. One row is eight bytes, little-endian.
+ * owner; the owner's counters; its lock waits; the LWLocks it holds. One row is eight bytes,
+ * little-endian.
  * <pre>
  *  Header (64 bytes):
  *  +-------------------------------+-------------------------------+
  *  |  Slot Count                   |  Inbox Capacity (bytes)       |   0
  *  +-------------------------------+-------------------------------+
- *  Slot (192 bytes):
+ *  Slot (384 bytes):
  *  +---------------------------------------------------------------+
  *  |  PID (0 = free; claimed by compare-and-set, cleared last)     |   0
  *  |  Process Start Token (kernel start time; tells pid reuse)     |   8
@@ -61,7 +62,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  +-------------------------------+-------------------------------+
  *  |  Lock Wait Start (epoch ms)                                   | 256
  *  |  Reserved                                                     | 264
- *  |  Held LWLock 0 (offset | mode) ... Held LWLock 11             | 272
+ *  |  Held LWLock 0 (offset | mode) ... Held LWLock 27             | 272
+ *  |  (up to the end of the sixth line)                           ... 383
  *  +---------------------------------------------------------------+
  * </pre>
  * The fourth and fifth lines say which locks the owner holds or waits for, so that the
@@ -82,7 +84,7 @@ public final class ProcSlotDescriptor
     public static final int SLOT_COUNT_OFFSET = 0;
     public static final int INBOX_CAPACITY_OFFSET = SLOT_COUNT_OFFSET + SIZE_OF_INT;
 
-    public static final int SLOT_LENGTH = 5 * CACHE_LINE_LENGTH;
+    public static final int SLOT_LENGTH = 6 * CACHE_LINE_LENGTH;
     public static final int PID_OFFSET = 0;
     public static final int START_TIME_OFFSET = PID_OFFSET + SIZE_OF_LONG;
     public static final int KIND_OFFSET = START_TIME_OFFSET + SIZE_OF_LONG;
@@ -115,7 +117,7 @@ public final class ProcSlotDescriptor
     public static final int LOCK_WAIT_TICKET_OFFSET = LOCK_WAIT_STATUS_OFFSET + SIZE_OF_INT;
     public static final int LOCK_WAIT_START_OFFSET = 4 * CACHE_LINE_LENGTH;
     public static final int HELD_LWLOCKS_OFFSET = LOCK_WAIT_START_OFFSET + 2 * SIZE_OF_LONG;
-    /** How many LWLocks one process may hold at once (PostgreSQL's MAX_SIMUL_LWLOCKS is 200; we need few). */
+    /** How many LWLocks one process may hold at once (PostgreSQL's MAX_SIMUL_LWLOCKS is 200; the deadlock check holds the 16 lock partitions). */
     public static final int MAX_HELD_LWLOCKS = (SLOT_LENGTH - HELD_LWLOCKS_OFFSET) / SIZE_OF_INT;
 
     public static final int LOCK_WAIT_NONE = 0;
