@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code pgshmem demo}: a throwaway cluster in a temporary directory, two backend processes
  * passing values through a struct and a hash by label and messages through their inboxes and
- * the broadcast channel, the backends and allocations views, stop, clean up.
+ * the broadcast channel, one waiting for the other's advisory lock, the backends, locks and
+ * allocations views, stop, clean up.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Run a throwaway cluster with two backend processes, then remove it.")
 final class DemoCommand implements Callable<Integer>
@@ -72,6 +73,13 @@ final class DemoCommand implements Callable<Integer>
                 step(out, "A", a, "recv 5000");
                 step(out, "A", a, "broadcast market open");
                 step(out, "B", b, "recv 5000");
+                step(out, "A", a, "lock advisory:42 ExclusiveLock");
+                step(out, "B", b, "lock advisory:42 ExclusiveLock");
+
+                section(out, "locks -D " + data + "   (pg_locks: B waits for A's advisory lock)");
+                LocksCommand.print(out, data, false);
+                step(out, "A", a, "unlock advisory:42 ExclusiveLock");
+                out.printf("%s< %-34s %s%n", "B", "(its wait ends)", b.readLine(ANSWER));
 
                 section(out, "backends -D " + data + "   (pg_stat_activity: who is attached, inboxes, counters)");
                 BackendsCommand.print(out, data, false);

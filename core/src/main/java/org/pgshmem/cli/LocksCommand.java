@@ -32,7 +32,14 @@ final class LocksCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        try (Shmem shmem = Backend.inspect(dataDir.get()))
+        print(System.out, dataDir.get(), json);
+        return 0;
+    }
+
+    /** Prints pg_locks of the cluster running in {@code dataDir}, as a table or as JSON. */
+    static void print(final java.io.PrintStream out, final java.nio.file.Path dataDir, final boolean json)
+    {
+        try (Shmem shmem = Backend.inspect(dataDir))
         {
             final List<LockStatus> locks = new ArrayList<>(LockManager.status(shmem));
             locks.sort(Comparator.comparing((LockStatus l) -> l.tag().toString()).thenComparing(l -> !l.granted())
@@ -50,13 +57,12 @@ final class LocksCommand implements Callable<Integer>
             final boolean[] numeric = {false, false, true, false, json, json};
             if (json)
             {
-                System.out.println(Json.rows(head, rows, numeric));
+                out.println(Json.rows(head, rows, numeric));
             }
             else
             {
-                Table.print(System.out, head, rows, numeric);
+                Table.print(out, head, rows, numeric);
             }
         }
-        return 0;
     }
 }

@@ -29,8 +29,11 @@ class DemoTest
             assertTrue(out.contains("B> get demo.accounts alice            ok 100"), out);
             assertTrue(out.matches("(?s).*B> recv 5000 +ok from=\\d+ hello B, this is A.*"), out);
             assertTrue(out.matches("(?s).*B> recv 5000 +ok broadcast from=\\d+ market open.*"), out);
+            assertTrue(out.contains("B> lock advisory:42 ExclusiveLock     waiting"), out);
+            assertTrue(out.matches("(?s).*advisory \\| advisory:42 \\| +\\d+ \\| ExclusiveLock \\| f .*"), out);
+            assertTrue(out.matches("(?s).*B< \\(its wait ends\\) +ok\\R.*"), out);
             assertTrue(out.contains("| client backend    |"), out);
-            assertTrue(out.contains(" demo.accounts    | hash "), out);
+            assertTrue(out.matches("(?s).* demo\\.accounts +\\| hash .*"), out);
             assertTrue(out.contains("server stopped"), out);
             assertTrue(out.contains("database system is shut down"), out);
             try (var left = Files.list(tmp))
