@@ -17,7 +17,6 @@ import org.pgshmem.shmem.Shmem;
 import org.pgshmem.util.Processes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code pgshmem backends -D DIR [--json]}: pg_stat_activity for this world, read from the proc
@@ -28,15 +27,12 @@ import picocli.CommandLine.Option;
 final class BackendsCommand implements Callable<Integer>
 {
     @Mixin
-    DataDirOption dataDir;
-
-    @Option(names = "--json", description = "one JSON object with the rows")
-    boolean json;
+    ViewOptions view;
 
     @Override
     public Integer call()
     {
-        print(System.out, dataDir.get(), json);
+        print(System.out, view.dataDir.get(), view.json);
         return 0;
     }
 
@@ -64,14 +60,7 @@ final class BackendsCommand implements Callable<Integer>
             final String[] head = {"slot", "pid", "backend_type", "backend_start", "state", "inbox_bytes",
                 "messages_sent", "messages_received"};
             final boolean[] numeric = {true, true, false, false, false, true, true, true};
-            if (json)
-            {
-                out.println(Json.rows(head, rows, numeric));
-            }
-            else
-            {
-                Table.print(out, head, rows, numeric);
-            }
+            ViewOptions.print(out, json, head, rows, numeric);
         }
     }
 }

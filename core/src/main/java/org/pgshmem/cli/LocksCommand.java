@@ -12,7 +12,6 @@ import org.pgshmem.lock.LockStatus;
 import org.pgshmem.shmem.Shmem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code pgshmem locks -D DIR [--json]}: pg_locks for this world, read from the lock table and
@@ -24,15 +23,12 @@ import picocli.CommandLine.Option;
 final class LocksCommand implements Callable<Integer>
 {
     @Mixin
-    DataDirOption dataDir;
-
-    @Option(names = "--json", description = "one JSON object with the rows")
-    boolean json;
+    ViewOptions view;
 
     @Override
     public Integer call()
     {
-        print(System.out, dataDir.get(), json);
+        print(System.out, view.dataDir.get(), view.json);
         return 0;
     }
 
@@ -55,14 +51,7 @@ final class LocksCommand implements Callable<Integer>
             }
             final String[] head = {"locktype", "tag", "pid", "mode", "granted", "waitstart"};
             final boolean[] numeric = {false, false, true, false, json, json};
-            if (json)
-            {
-                out.println(Json.rows(head, rows, numeric));
-            }
-            else
-            {
-                Table.print(out, head, rows, numeric);
-            }
+            ViewOptions.print(out, json, head, rows, numeric);
         }
     }
 }

@@ -10,7 +10,6 @@ import org.pgshmem.shmem.ShmemAllocation;
 import org.pgshmem.shmem.ShmemSegment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code pgshmem shmem -D DIR [--json]}: the allocations view of the running cluster, as
@@ -20,18 +19,15 @@ import picocli.CommandLine.Option;
 final class ShmemCommand implements Callable<Integer>
 {
     @Mixin
-    DataDirOption dataDir;
-
-    @Option(names = "--json", description = "one JSON object with the rows")
-    boolean json;
+    ViewOptions view;
 
     @Override
     public Integer call()
     {
-        try (Shmem shmem = Backend.inspect(dataDir.get()))
+        try (Shmem shmem = Backend.inspect(view.dataDir.get()))
         {
             final List<ShmemAllocation> rows = shmem.allocations();
-            if (json)
+            if (view.json)
             {
                 printJson(System.out, shmem.segment(), rows);
             }

@@ -126,7 +126,13 @@ final class LocalLockTable
     /** Any held entry's index, or -1 when empty: for releasing everything one at a time. */
     int any()
     {
-        for (int i = 0; i < highs.length; i++)
+        return next(0);
+    }
+
+    /** The first used index at or after {@code from}, or -1. */
+    int next(final int from)
+    {
+        for (int i = from; i < highs.length; i++)
         {
             if (highs[i] != 0)
             {

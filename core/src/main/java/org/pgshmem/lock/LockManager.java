@@ -289,6 +289,30 @@ public final class LockManager implements ShmemModule
         return unlock(LockTag.advisory(key), LockMode.SHARE);
     }
 
+    /** pg_advisory_unlock_all(): releases every advisory lock this process holds, however often taken. */
+    public int advisoryUnlockAll()
+    {
+        int released = 0;
+        int i = locals.next(0);
+        while (i >= 0)
+        {
+            final long high = locals.high(i);
+            if (LockTagType.ofCode((int)(high & 0xFF)) != LockTagType.ADVISORY)
+            {
+                i = locals.next(i + 1);
+                continue;
+            }
+            final long low = locals.low(i);
+            final LockMode mode = LockMode.ofNumber(locals.mode(i));
+            // removal may shift a later entry into this index: look at it again
+            locals.remove(i);
+            releaseShared(high, low, mode);
+            released++;
+            i = locals.next(i);
+        }
+        return released;
+    }
+
     private void releaseShared(final long high, final long low, final LockMode mode)
     {
         final int partition = LockTable.partition(high, low);

@@ -50,7 +50,7 @@ public final class SegmentHeaderDescriptor
     /** "PGSHMEM\0" read as a little-endian long. */
     public static final long MAGIC = 0x004D454D48534750L;
     /** Bumped whenever any layout in the segment changes incompatibly. */
-    public static final int LAYOUT_VERSION = 1;
+    public static final int LAYOUT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = MAGIC_OFFSET + SIZE_OF_LONG;
