@@ -27,6 +27,7 @@ final class DeadLockDetector
     int[] findCycle(final int start)
     {
         depth = 0;
+        java.util.Arrays.fill(visited, false);
         return search(start, start) ? java.util.Arrays.copyOf(path, depth) : null;
     }
 

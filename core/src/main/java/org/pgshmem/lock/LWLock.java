@@ -87,23 +87,33 @@ public final class LWLock
     /** Releases the lock held in {@code mode} by this process (LWLockRelease). */
     public void release(final LWLockMode mode)
     {
+        final int entry = offset | mode.bit();
         if (mode == LWLockMode.EXCLUSIVE)
         {
             if (!segment.compareAndSetLong(offset + LOCK_STATE_OFFSET, exclusiveState(me.slot()), 0))
             {
                 throw new IllegalStateException("LWLock \"" + name + "\" is not held exclusively by this process");
             }
+            me.forgetLWLockEntry(entry);
         }
         else
         {
-            final long before = segment.getAndAddLong(offset + LOCK_STATE_OFFSET, -1);
-            if ((before & SHARED_MASK) == 0)
+            // the record says whether we hold a share; it goes only after the share, so that a
+            // death in between leaves a record the cleanup checks rather than a share no one owns
+            final int record = me.findLWLock(entry);
+            if (record < 0)
             {
-                segment.getAndAddLong(offset + LOCK_STATE_OFFSET, 1);
-                throw new IllegalStateException("LWLock \"" + name + "\" is not held shared");
+                throw new IllegalStateException("LWLock \"" + name + "\" is not held shared by this process");
             }
+            final int at = offset + LOCK_STATE_OFFSET;
+            long state;
+            do
+            {
+                state = segment.getLongVolatile(at);
+            }
+            while (!segment.compareAndSetLong(at, state, state - 1));
+            me.forgetLWLock(record);
         }
-        me.forgetLWLockEntry(offset | mode.bit());
         // the state change above is a full fence, so a waiter that registered before it is seen here
         if (segment.getIntVolatile(offset + WAITERS_OFFSET) > 0)
         {

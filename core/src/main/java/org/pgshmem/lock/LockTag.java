@@ -103,7 +103,8 @@ public final class LockTag
         final int fields = parts.length - 1;
         if (fields < type.minFields() || fields > type.maxFields())
         {
-            throw new IllegalArgumentException("invalid lock tag \"" + text + "\": a " + type.locktype() + " tag has "
+            throw new IllegalArgumentException("invalid lock tag \"" + text + "\": " + (type == LockTagType.OBJECT || type == LockTagType.ADVISORY ? "an " : "a ")
+                + type.locktype() + " tag has "
                 + (type.minFields() == type.maxFields() ? String.valueOf(type.minFields())
                     : type.minFields() + " or " + type.maxFields()) + " field(s), as in " + example(type));
         }
@@ -112,14 +113,21 @@ public final class LockTag
         {
             try
             {
-                f[i] = type == LockTagType.ADVISORY && fields == 1 ? Long.parseLong(parts[i + 1])
-                    : Integer.parseUnsignedInt(parts[i + 1]);
+                // advisory keys are signed, as pg_advisory_lock's bigint and int4 arguments; the rest are oids and numbers
+                f[i] = type != LockTagType.ADVISORY ? Integer.parseUnsignedInt(parts[i + 1])
+                    : fields == 1 ? Long.parseLong(parts[i + 1]) : Integer.parseInt(parts[i + 1]);
             }
             catch (final NumberFormatException ex)
             {
                 throw new IllegalArgumentException("invalid lock tag \"" + text + "\": \"" + parts[i + 1]
                     + "\" is not a number");
             }
+        }
+        // a tuple's offset and an object's sub-id go into the 16-bit field4
+        if ((type == LockTagType.TUPLE || type == LockTagType.OBJECT) && fields == 3 && f[2] > 0xFFFF)
+        {
+            throw new IllegalArgumentException("invalid lock tag \"" + text + "\": " + parts[3]
+                + " is out of range for its field (0 to 65535)");
         }
         return switch (type)
         {

@@ -135,6 +135,20 @@ public final class MyProc
         procs.putIntRelease(base + HELD_LWLOCKS_OFFSET + index * Integer.BYTES, 0);
     }
 
+    /** The index of one record of {@code entry}, or -1 when this process has none. */
+    public int findLWLock(final int entry)
+    {
+        final int first = base + HELD_LWLOCKS_OFFSET;
+        for (int i = 0; i < MAX_HELD_LWLOCKS; i++)
+        {
+            if (procs.getInt(first + i * Integer.BYTES) == entry)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Drops one record of {@code entry}, when the caller did not keep its index. */
     public void forgetLWLockEntry(final int entry)
     {

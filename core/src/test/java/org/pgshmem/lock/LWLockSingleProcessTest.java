@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pgshmem.module.Modules;
@@ -191,8 +190,6 @@ class LWLockSingleProcessTest
     }
 
     @Test
-    @Disabled("bug: LWLock.release(SHARED) decrements the shared count before checking the caller's held record,"
-        + " so a process that does not hold the lock frees another's shared hold, then throws; LWLock.java release")
     void sharedReleaseByANonHolderLeavesTheOtherSharedHolderHoldingIt()
     {
         a.lock0().acquire(LWLockMode.SHARED);

@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -195,8 +194,6 @@ class LockTagTest
     }
 
     @Test
-    @Disabled("bug: toString writes an advisory int pair signed (advisory:-1:-2) but parse reads the fields with"
-        + " Integer.parseUnsignedInt, which rejects the minus sign; LockTag.java parse")
     void advisoryIntPairWithNegativeKeysRoundTrips()
     {
         // pg_advisory_lock(int4, int4) takes signed keys
@@ -206,8 +203,6 @@ class LockTagTest
     }
 
     @Test
-    @Disabled("bug: a tuple offset or object sub-id wider than the 16-bit field4 is silently truncated by parse"
-        + " (tuple:16384:7:65539 becomes tuple:16384:7:3) instead of rejected; LockTag.java parse/of")
     void sixteenBitFieldOutOfRangeIsRejected()
     {
         assertThrows(IllegalArgumentException.class, () -> LockTag.parse("tuple:16384:7:65539"));
