@@ -1,30 +1,66 @@
 package org.pgshmem.bgwriter;
 
 import org.pgshmem.backend.Backend;
+import org.pgshmem.buffer.BgBufferSync;
+import org.pgshmem.buffer.BufferManager;
 import org.pgshmem.postmaster.AuxiliaryProcess;
 import org.pgshmem.proc.ProcKind;
+import org.pgshmem.settings.Settings;
 
 /**
  * The background writer process (PostgreSQL's bgwriter.c): started by the postmaster, attached
- * in its fixed slot, sleeping {@code bgwriter_delay} between rounds. Its work, writing dirty
- * shared buffers ahead of the clock sweep, arrives with the buffer manager; until then a round
- * does nothing.
+ * in its fixed slot, it runs the cleaning scan ({@link BgBufferSync}) every {@code bgwriter_delay}.
+ * When a round finds nothing allocated and nothing to do, twice in a row, it hibernates: it asks
+ * the next buffer allocation to set its latch and sleeps {@value #HIBERNATE_FACTOR} times longer.
  */
 public final class BackgroundWriter
 {
-    private BackgroundWriter()
+    /** HIBERNATE_FACTOR of bgwriter.c. */
+    static final int HIBERNATE_FACTOR = 50;
+
+    private final Backend self;
+    private final BufferManager buffers;
+    private final BgBufferSync sync;
+    private final long delayMillis;
+    private boolean couldHibernate;
+
+    private BackgroundWriter(final Backend self)
     {
+        this.self = self;
+        final Settings settings = self.shmem().settings();
+        this.buffers = self.buffers();
+        buffers.countWritesAsBgwriter();
+        this.delayMillis = settings.getMillis("bgwriter_delay");
+        this.sync = new BgBufferSync(buffers, settings.getInt("bgwriter_lru_maxpages"),
+            settings.getReal("bgwriter_lru_multiplier"), delayMillis);
     }
 
     /** {@code -D DATADIR}. */
     public static void main(final String[] args)
     {
-        System.exit(AuxiliaryProcess.run(args, ProcKind.BGWRITER,
-            settings -> settings.getMillis("bgwriter_delay"), BackgroundWriter::round));
+        final BackgroundWriter[] writer = new BackgroundWriter[1];
+        System.exit(AuxiliaryProcess.run(args, ProcKind.BGWRITER, self ->
+        {
+            if (writer[0] == null)
+            {
+                writer[0] = new BackgroundWriter(self);
+            }
+            return writer[0].round();
+        }, self -> { }));
     }
 
-    private static void round(final Backend self)
+    /** One round; returns how long to sleep. */
+    private long round()
     {
-        // the buffer manager's LRU scan comes here
+        buffers.stopHibernating(self.slot());
+        final boolean canHibernate = sync.run();
+        final boolean hibernate = canHibernate && couldHibernate;
+        couldHibernate = canHibernate;
+        if (hibernate)
+        {
+            buffers.hibernate(self.slot());
+            return delayMillis * HIBERNATE_FACTOR;
+        }
+        return delayMillis;
     }
 }

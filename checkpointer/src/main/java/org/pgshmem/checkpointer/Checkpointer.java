@@ -1,13 +1,16 @@
 package org.pgshmem.checkpointer;
 
 import org.pgshmem.backend.Backend;
+import org.pgshmem.buffer.BufferManager;
 import org.pgshmem.postmaster.AuxiliaryProcess;
 import org.pgshmem.proc.ProcKind;
+import org.pgshmem.util.Elog;
 
 /**
  * The checkpointer process (PostgreSQL's checkpointer.c): started by the postmaster, attached in
- * its fixed slot, waking every {@code checkpoint_timeout}. Checkpoints arrive with the WAL;
- * until then a round does nothing.
+ * its fixed slot, waking every {@code checkpoint_timeout}. Timed checkpoints arrive with the WAL;
+ * what it does already is the buffer part of the shutdown checkpoint: on a smart or fast stop,
+ * once the backends are gone, it writes every dirty shared buffer and fsyncs the files.
  */
 public final class Checkpointer
 {
@@ -19,11 +22,16 @@ public final class Checkpointer
     public static void main(final String[] args)
     {
         System.exit(AuxiliaryProcess.run(args, ProcKind.CHECKPOINTER,
-            settings -> settings.getMillis("checkpoint_timeout"), Checkpointer::round));
+            self -> self.shmem().settings().getMillis("checkpoint_timeout"), Checkpointer::shutdown));
     }
 
-    private static void round(final Backend self)
+    private static void shutdown(final Backend self)
     {
-        // timed checkpoints come here
+        final BufferManager buffers = self.buffers();
+        buffers.countWritesAsCheckpointer();
+        final long start = System.nanoTime();
+        final int written = buffers.flushAll();
+        Elog.log("shutdown checkpoint: wrote " + written + " buffers (" + (System.nanoTime() - start) / 1_000_000
+            + " ms)");
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.pgshmem.buffer.BufferManager;
 import org.pgshmem.control.ControlFile;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.ipc.IdleStrategies;
@@ -244,6 +245,16 @@ public final class Backend implements AutoCloseable
         return modules.get(LockManager.class);
     }
 
+    /**
+     * The shared buffers: read, lock, change and mark dirty pages of relation files. One thread
+     * at a time, as a PostgreSQL backend.
+     */
+    public BufferManager buffers()
+    {
+        checkPostmaster();
+        return modules.get(BufferManager.class);
+    }
+
     /** Whether the heartbeat found the postmaster dead; once true, calls fail. */
     public boolean postmasterDead()
     {
@@ -335,7 +346,9 @@ public final class Backend implements AutoCloseable
         {
             if (!postmasterDead)
             {
-                // PostgreSQL's LockReleaseAll at backend exit: waiters go ahead now, not after the reaper
+                // PostgreSQL's AtProcExit_Buffers and LockReleaseAll at backend exit: others go ahead
+                // now, not after the reaper
+                modules.get(BufferManager.class).detach();
                 modules.get(LockManager.class).unlockAll();
             }
         }

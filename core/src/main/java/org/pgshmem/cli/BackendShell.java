@@ -11,6 +11,9 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pgshmem.ipc.MessageTypes;
 import org.pgshmem.backend.Backend;
+import org.pgshmem.buffer.BufferManager;
+import org.pgshmem.buffer.PageHeaderDescriptor;
+import org.pgshmem.lock.LWLockMode;
 import org.pgshmem.lock.LockManager;
 import org.pgshmem.lock.LockMode;
 import org.pgshmem.lock.LockTag;
@@ -77,6 +80,9 @@ final class BackendShell
                 case "unlock" -> unlock(words);
                 case "unlockall" -> "ok " + backend.locks().unlockAll();
                 case "set" -> set(words);
+                case "write" -> writePage(trimmed);
+                case "read" -> readPage(trimmed.split("\\s+"));
+                case "flush" -> "ok " + backend.buffers().flushAll();
                 default -> throw new PgException("unknown command \"" + words[0] + "\"");
             };
             if (answer == null)
@@ -237,6 +243,77 @@ final class BackendShell
     {
         final long timeoutMs = words.length > 1 ? Long.parseLong(words[1]) : RECV_DEFAULT_MS;
         return backend.messenger().waitLatch(TimeUnit.MILLISECONDS.toNanos(timeoutMs)) ? "ok set" : "ok timeout";
+    }
+
+    private static int pageOffset(final String offset, final int length)
+    {
+        final int off = Integer.parseInt(offset);
+        if (off < PageHeaderDescriptor.HEADER_LENGTH || length < 0 || off + length > PageHeaderDescriptor.PAGE_SIZE)
+        {
+            throw new PgException("offset " + off + " and length " + length + " do not fit in a page",
+                "Page contents run from byte " + PageHeaderDescriptor.HEADER_LENGTH + " (after the header) to "
+                    + PageHeaderDescriptor.PAGE_SIZE + ".", null);
+        }
+        return off;
+    }
+
+    /**
+     * {@code write <rel> <block> <offset> <text>}: through the buffer manager, under the exclusive
+     * content lock, marking the buffer dirty; the relation is extended up to the block first.
+     */
+    private String writePage(final String line)
+    {
+        final String[] w = line.split("\\s+", 5);
+        arity(w, 5, "write <rel> <block> <offset> <text>");
+        final int relation = Integer.parseInt(w[1]);
+        final int block = Integer.parseInt(w[2]);
+        final byte[] text = w[4].getBytes(StandardCharsets.UTF_8);
+        final int offset = pageOffset(w[3], text.length);
+        final BufferManager buffers = backend.buffers();
+        while (buffers.nblocks(relation) <= block)
+        {
+            buffers.releaseBuffer(buffers.extend(relation, backend.locks()));
+        }
+        final int buf = buffers.readBuffer(relation, block);
+        try
+        {
+            buffers.lockBuffer(buf, LWLockMode.EXCLUSIVE);
+            buffers.page(buf).putBytes(offset, text);
+            buffers.markDirty(buf);
+            buffers.unlockBuffer(buf, LWLockMode.EXCLUSIVE);
+        }
+        finally
+        {
+            buffers.releaseBuffer(buf);
+        }
+        return "ok";
+    }
+
+    /** {@code read <rel> <block> <offset> <length>}: {@code ok <text>}, trailing zero bytes left out. */
+    private String readPage(final String[] words)
+    {
+        arity(words, 5, "read <rel> <block> <offset> <length>");
+        final int length = Integer.parseInt(words[4]);
+        final int offset = pageOffset(words[3], length);
+        final BufferManager buffers = backend.buffers();
+        final int buf = buffers.readBuffer(Integer.parseInt(words[1]), Integer.parseInt(words[2]));
+        final byte[] bytes = new byte[length];
+        try
+        {
+            buffers.lockBuffer(buf, LWLockMode.SHARED);
+            buffers.page(buf).getBytes(offset, bytes);
+            buffers.unlockBuffer(buf, LWLockMode.SHARED);
+        }
+        finally
+        {
+            buffers.releaseBuffer(buf);
+        }
+        int end = length;
+        while (end > 0 && bytes[end - 1] == 0)
+        {
+            end--;
+        }
+        return "ok " + new String(bytes, 0, end, StandardCharsets.UTF_8);
     }
 
     /**

@@ -122,11 +122,11 @@ public final class LWLock
     }
 
     /**
-     * For the postmaster's cleanup: takes over the lock if the dead process in {@code deadSlot}
+     * For a module's cleanup in the postmaster: takes over the lock if the dead process in {@code deadSlot}
      * holds it exclusively, so that the cleanup repairs what it protects before anyone else sees
      * it. False if that process does not hold it.
      */
-    boolean adoptExclusive(final int deadSlot)
+    public boolean adoptExclusive(final int deadSlot)
     {
         me.requireSlot("LWLock \"" + name + "\"");
         final int record = me.rememberLWLock(offset | LWLockMode.EXCLUSIVE.bit());

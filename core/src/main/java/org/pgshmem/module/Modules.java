@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 
+import org.pgshmem.buffer.BufferManager;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.lock.LWLocks;
 import org.pgshmem.lock.LockManager;
@@ -38,7 +39,8 @@ public final class Modules
     /** The built-in modules, in initialization order. */
     static List<ShmemModule> builtins()
     {
-        return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), new LockManager());
+        return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), new LockManager(),
+            new BufferManager());
     }
 
     /** Built-in modules plus those {@code preload_modules} names, found with ServiceLoader. */

@@ -8,7 +8,6 @@ import java.util.function.ToLongFunction;
 
 import org.pgshmem.backend.Backend;
 import org.pgshmem.proc.ProcKind;
-import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.ShmemSegment;
 import org.pgshmem.util.Elog;
 import org.pgshmem.util.PgException;
@@ -32,11 +31,11 @@ public final class AuxiliaryProcess
      *
      * @param args  the command line: {@code -D DATADIR}
      * @param kind  which auxiliary process this is
-     * @param delay the sleep between rounds in ms, from the settings
-     * @param round one round of work
+     * @param round one round of work; returns how long to sleep after it, in ms (a set latch ends the sleep early)
+     * @param atShutdown the last work before exiting on the postmaster's request
      */
-    public static int run(final String[] args, final ProcKind kind, final ToLongFunction<Settings> delay,
-        final Consumer<Backend> round)
+    public static int run(final String[] args, final ProcKind kind, final ToLongFunction<Backend> round,
+        final Consumer<Backend> atShutdown)
     {
         if (args.length != 2 || !"-D".equals(args[0]))
         {
@@ -47,16 +46,15 @@ public final class AuxiliaryProcess
         {
             Elog.log(kind.description() + " started");
             final ShmemSegment segment = self.shmem().segment();
-            final long delayNanos = TimeUnit.MILLISECONDS.toNanos(delay.applyAsLong(self.shmem().settings()));
             while (true)
             {
-                round.accept(self);
-                final long wakeAt = System.nanoTime() + delayNanos;
+                final long wakeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(round.applyAsLong(self));
                 do
                 {
                     if (segment.postmasterState() == ShmemSegment.PM_STOP_AUXILIARY)
                     {
                         Elog.log(kind.description() + " shutting down");
+                        atShutdown.accept(self);
                         return 0;
                     }
                     if (self.postmasterDead())
@@ -67,6 +65,11 @@ public final class AuxiliaryProcess
                     // requests to this process (checkpoint, wake-up) are acted on by the subsystems
                     // that define them; until then they are read so that the inbox never fills
                     self.messenger().poll(IGNORE, 64);
+                    if (self.procArray().isLatchSet(self.slot()))
+                    {
+                        self.procArray().resetLatch(self.slot());
+                        break;
+                    }
                     LockSupport.parkNanos(POLL_NANOS);
                 }
                 while (System.nanoTime() - wakeAt < 0);
