@@ -49,7 +49,7 @@ public final class InitDb
         {
             throw new PgException("these settings need a shared memory segment of " + segmentSize + " bytes",
                 "The largest segment is " + ShmemSegment.MAX_SIZE + " bytes.",
-                "Lower shared_buffers, max_connections or inbox_size.");
+                "Lower shared_buffers, max_connections, max_locks_per_transaction or inbox_size.");
         }
 
         final boolean existed = Files.exists(path);

@@ -110,23 +110,25 @@ public final class BroadcastChannel implements ShmemModule
                 "The longest is " + maxPayloadLength() + " bytes (broadcast_size / 8, less a 16-byte header).", null);
         }
         final long self = Processes.selfPid();
-        // a process killed while holding it is released by the postmaster's cleanup of its slot
-        SpinLock.acquire(segment, lockOffset, myProc, STUCK_LOCK_NANOS, "BroadcastTransmitLock");
-        try
+        // threads of this process take turns before the spinlock: a process records one held
+        // spinlock, so two of its threads holding it in turn must not overlap
+        synchronized (scratch)
         {
-            final long sequence = region.getLong(SEQUENCE_OFFSET) + 1;
-            synchronized (scratch)
+            // a process killed while holding it is released by the postmaster's cleanup of its slot
+            SpinLock.acquire(segment, lockOffset, myProc, STUCK_LOCK_NANOS, "BroadcastTransmitLock");
+            try
             {
+                final long sequence = region.getLong(SEQUENCE_OFFSET) + 1;
                 scratch.putLong(0, sequence);
                 scratch.putLong(SIZE_OF_LONG, self);
                 scratch.putBytes(MESSAGE_HEADER_LENGTH, src, offset, length);
                 transmitter.transmit(msgTypeId, scratch, 0, MESSAGE_HEADER_LENGTH + length);
+                region.putLongRelease(SEQUENCE_OFFSET, sequence);
             }
-            region.putLongRelease(SEQUENCE_OFFSET, sequence);
-        }
-        finally
-        {
-            SpinLock.release(segment, lockOffset, myProc, "BroadcastTransmitLock");
+            finally
+            {
+                SpinLock.release(segment, lockOffset, myProc, "BroadcastTransmitLock");
+            }
         }
     }
 

@@ -13,8 +13,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  +-----------------------------------------------+-+-------------+
  *  |  Shared Holders (count, 24 bits)              |X|  Reserved   |  0  State, low word
  *  +-----------------------------------------------+-+-------------+
- *  |  Exclusive Owner (slot + 1, 24 bits)          |  Reserved     |  4  State, high word
- *  +-----------------------------------------------+---------------+
+ *  |  Exclusive Owner (slot + 1; 0 when not held exclusively)      |  4  State, high word
+ *  +---------------------------------------------------------------+
  *  |  Waiters (processes registered as waiting)                    |  8
  *  +---------------------------------------------------------------+
  *  |  Reserved                                                     | 12
@@ -22,7 +22,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |  Reserved up to 64                                           ...
  *  +---------------------------------------------------------------+
  * </pre>
- * X is the exclusive bit. The state changes only by compare-and-set. Who holds a shared lock is
+ * X is the exclusive bit. The state changes only by atomic instructions (compare-and-set, and
+ * the release of a share, which cannot borrow from the exclusive bit). Who holds a shared lock is
  * not in the lock: each holder records it in its proc-array slot (Held LWLocks), and a waiter
  * records the lock it waits for there too, so that the releaser can find and wake it.
  */

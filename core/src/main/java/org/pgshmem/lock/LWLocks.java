@@ -49,19 +49,8 @@ public final class LWLocks implements ShmemModule
         {
             Elog.log("released spinlock at " + describe(spinlock) + " held by terminated process " + pid);
         }
+        cancelWait(slot);
         final int base = slotOffset(slot);
-        final int waitingOn = procs.getIntVolatile(base + LWLOCK_WAIT_OFFSET);
-        if (waitingOn != 0)
-        {
-            if (procs.getIntVolatile(base + LWLOCK_WAIT_COUNTED_OFFSET) != 0)
-            {
-                segment.getAndAddInt(waitingOn + WAITERS_OFFSET, -1);
-            }
-            procs.putIntVolatile(base + LWLOCK_WAIT_COUNTED_OFFSET, 0);
-            procs.putIntVolatile(base + LWLOCK_WAIT_OFFSET, 0);
-            // it may have been the one a release chose to wake
-            LWLock.wakeWaiters(segment, procs, waitingOn);
-        }
         for (int i = 0; i < MAX_HELD_LWLOCKS; i++)
         {
             final int at = base + HELD_LWLOCKS_OFFSET + i * Integer.BYTES;
@@ -78,6 +67,29 @@ public final class LWLocks implements ShmemModule
                 LWLock.wakeWaiters(segment, procs, lock);
             }
             procs.putIntVolatile(at, 0);
+        }
+    }
+
+    /**
+     * Takes a dead process off the LWLock wait queue it was in, waking the next waiter in its
+     * place (a release may have chosen it to wake). The postmaster does this before any module's
+     * cleanup: a cleanup that waits for an LWLock must not queue behind a dead waiter that the
+     * next release would wake instead of it.
+     */
+    public void cancelWait(final int slot)
+    {
+        final AtomicBuffer procs = shmem.findStruct(ProcArray.LABEL).buffer();
+        final int base = slotOffset(slot);
+        final int waitingOn = procs.getIntVolatile(base + LWLOCK_WAIT_OFFSET);
+        if (waitingOn != 0)
+        {
+            if (procs.getIntVolatile(base + LWLOCK_WAIT_COUNTED_OFFSET) != 0)
+            {
+                segment.getAndAddInt(waitingOn + WAITERS_OFFSET, -1);
+            }
+            procs.putIntVolatile(base + LWLOCK_WAIT_COUNTED_OFFSET, 0);
+            procs.putIntVolatile(base + LWLOCK_WAIT_OFFSET, 0);
+            LWLock.wakeWaiters(segment, procs, waitingOn);
         }
     }
 

@@ -150,6 +150,12 @@ public final class SpinLock
         try
         {
             acquire(segment, segmentOffset, me.ownerToken(), SpinLock::pidOnlyOwnerAlive, stuckTimeoutNanos, name);
+            if (!tracked)
+            {
+                // another thread of this process held a recorded spinlock when we began; record ours
+                // now if we can, leaving only the instant between the two compare-and-sets untracked
+                me.trackSpinlock(segmentOffset);
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -161,7 +167,11 @@ public final class SpinLock
         }
     }
 
-    /** Releases a spinlock taken with {@link #acquire(AtomicBuffer, int, MyProc, long, String)}. */
+    /**
+     * Releases a spinlock taken with {@link #acquire(AtomicBuffer, int, MyProc, long, String)}.
+     * A process records one spinlock at a time: threads of one process that may hold spinlocks at
+     * once should be serialized by the caller, or the later ones are held untracked.
+     */
     public static void release(final AtomicBuffer segment, final int segmentOffset, final MyProc me, final String name)
     {
         release(segment, segmentOffset, me.ownerToken(), name);

@@ -143,6 +143,8 @@ public final class Modules
      */
     public void cleanupProcess(final int slot, final long pid)
     {
+        // first of all the dead process stops waiting, so that no cleanup queues behind it
+        get(LWLocks.class).cancelWait(slot);
         for (int i = modules.size() - 1; i >= 0; i--)
         {
             final ShmemModule module = modules.get(i);
