@@ -213,6 +213,33 @@ class SharedBuffersTest extends ClusterTestSupport
         assertTrue(withBgwriter < withoutBgwriter, "backends wrote " + withBgwriter + " buffers with the background"
             + " writer and " + withoutBgwriter + " without");
         TestCluster.await("the background writer to hibernate", () -> stats().bgwriterHibernating());
+        System.out.println("backend writes with the background writer: " + withBgwriter + ", without: "
+            + withoutBgwriter + "; " + s);
+    }
+
+    @Test
+    void aHibernatingBackgroundWriterIsWokenByTheNextBufferAllocation() throws Exception
+    {
+        // hibernation sleeps 50 × 200 ms = 10 s: cleaning within 5 s means an allocation woke it
+        newCluster().initdb("shared_buffers=16", "bgwriter_delay=200ms").start();
+        try (LineProcess w = child("writer"))
+        {
+            assertEquals("extended 64", w.ask("extend " + REL + " 64", WAIT));
+            TestCluster.await("the background writer to hibernate", () -> stats().bgwriterHibernating());
+            final long cleaned = stats().buffersClean();
+            final long start = System.nanoTime();
+            w.send("increment " + REL + " 64 2000 5 8 10");
+            final long deadline = start + TimeUnit.SECONDS.toNanos(5);
+            while (stats().buffersClean() == cleaned && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(stats().buffersClean() > cleaned, "the background writer cleaned nothing within " + ms + " ms");
+            System.out.println("the hibernating background writer cleaned its first buffer " + ms + " ms after"
+                + " the workload began");
+            assertEquals("done", w.readLine(WAIT));
+        }
     }
 
     /** A paced workload over 64 pages with 16 buffers; returns buffers written by backends. */
