@@ -9,6 +9,7 @@ import org.pgshmem.control.ControlFile;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.ipc.IdleStrategies;
 import org.pgshmem.ipc.Messenger;
+import org.pgshmem.lock.LWLocks;
 import org.pgshmem.lock.LockManager;
 import org.pgshmem.module.Modules;
 import org.pgshmem.module.RuntimeSettings;
@@ -350,6 +351,7 @@ public final class Backend implements AutoCloseable
                 // now, not after the reaper
                 modules.get(BufferManager.class).detach();
                 modules.get(LockManager.class).unlockAll();
+                modules.get(LWLocks.class).releaseAllHeldBy(slot, Processes.selfPid());
             }
         }
         catch (final RuntimeException ex)

@@ -243,7 +243,13 @@ public final class BufferManager implements ShmemModule
         if (buf >= 0)
         {
             pin(buf);
-            if (waitForIo(buf) && tagOf(buf) == tag && (state(buf) & TAG_VALID) != 0)
+            // a valid buffer cannot be retagged while we pin it; an invalid one may be in the middle
+            // of its retagging, whose read ends its I/O: wait for that before trusting the tag
+            if ((state(buf) & VALID) == 0)
+            {
+                waitForIo(buf);
+            }
+            if (tagOf(buf) == tag && (state(buf) & TAG_VALID) != 0)
             {
                 return afterPin(buf, relation, block);
             }
@@ -262,19 +268,18 @@ public final class BufferManager implements ShmemModule
         return allocate(relation, block, tag, partition);
     }
 
-    /** Waits while an I/O on the buffer is in progress; true when none is. */
-    private boolean waitForIo(final int buf)
+    /** Waits while an I/O on the buffer is in progress (WaitIO). */
+    private void waitForIo(final int buf)
     {
         if ((state(buf) & IO_IN_PROGRESS) == 0)
         {
-            return true;
+            return;
         }
         ioWait.reset();
         while ((state(buf) & IO_IN_PROGRESS) != 0)
         {
             ioWait.idle();
         }
-        return true;
     }
 
     /** A pinned buffer whose tag is ours: valid (a hit), or in need of the read we or another do. */

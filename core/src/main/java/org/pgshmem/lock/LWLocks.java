@@ -40,6 +40,15 @@ public final class LWLocks implements ShmemModule
         this.segment = shmem.segment().buffer();
     }
 
+    /**
+     * At a clean detach (PostgreSQL's LWLockReleaseAll at exit): whatever light lock this process
+     * still holds is released, as its cleanup would release it had it died.
+     */
+    public void releaseAllHeldBy(final int slot, final long pid)
+    {
+        cleanupProcess(slot, pid);
+    }
+
     @Override
     public void cleanupProcess(final int slot, final long pid)
     {
