@@ -130,7 +130,7 @@ public final class LockContention extends Driver
         control.putLongVolatile(LockPeer.PHASE_OFFSET, LockPeer.phase(round, LockPeer.WARMUP));
         for (final PeerProcess peer : lock.sides)
         {
-            peer.startPhase(lock.name + " round " + round, "hammer " + round);
+            peer.startPhase(lock.name + " round " + round, "hammer " + round + (options.handoffs ? " mark" : " plain"));
         }
         sleep(options.warmupSeconds);
         final long start = System.nanoTime();
@@ -140,20 +140,22 @@ public final class LockContention extends Driver
         final long window = System.nanoTime() - start;
         final List<Long> counts = new ArrayList<>();
         long allocated = 0;
+        long handoffs = 0;
         final long[] preempted = new long[lock.sides.size()];
         for (int i = 0; i < lock.sides.size(); i++)
         {
             final String[] done = lock.sides.get(i).endPhase();
             allocated += Long.parseLong(done[1]);
             preempted[i] = Long.parseLong(done[2]);
-            for (int w = 3; w < done.length; w++)
+            handoffs += Long.parseLong(done[3]);
+            for (int w = 4; w < done.length; w++)
             {
                 counts.add(Long.parseLong(done[w]));
             }
         }
         if (into != null)
         {
-            into.record(index, window, counts, allocated, preempted);
+            into.record(index, window, counts, allocated, preempted, handoffs);
         }
     }
 
@@ -182,11 +184,21 @@ public final class LockContention extends Driver
         out.println();
         out.println("Acquisitions per second of both sides together, median of " + options.repeats
             + " rounds (lowest – highest); ns per acquire + release = the window / all acquisitions (the lock"
-            + " serializes them); share = side A's part of the acquisitions.");
+            + " serializes them); share = side A's part of the acquisitions; involuntary switches = Linux's"
+            + " nonvoluntary_ctxt_switches of the looping threads in the windows: preemptions, and every Thread.yield"
+            + " that let another thread run.");
         out.println();
+        if (options.handoffs)
+        {
+            out.println("**A marked run (`--handoffs`)**: every holder wrote its name into an owner word and counted"
+                + " the acquisitions that found the other side's name there. That write costs one cache-line transfer"
+                + " per handoff: these rates are not the plain ones.");
+            out.println();
+        }
         out.println("| lock | sides | M acquisitions/s, total | ns per acquire + release | side A's share |"
-            + " preempted (A / B) | bytes allocated per acquisition |");
-        out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+            + " involuntary switches (A / B) | bytes allocated per acquisition |"
+            + (options.handoffs ? " handoffs per 1,000 acquisitions |" : ""));
+        out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: |" + (options.handoffs ? " ---: |" : ""));
         for (final Contended lock : locks)
         {
             final double[] rates = lock.rates();
@@ -196,7 +208,8 @@ public final class LockContention extends Driver
                 + " | " + format("**%.2f** (%.2f – %.2f)", median(rates) / 1e6, min(rates) / 1e6, max(rates) / 1e6)
                 + " | " + format("**%s**", nanos(1e9 / median(rates)))
                 + " | " + format("%.0f%% (%.0f – %.0f)", 100 * median(shares), 100 * min(shares), 100 * max(shares))
-                + " | " + lock.preempted() + " | " + format("%.1f", lock.allocatedPerAcquisition()) + " |");
+                + " | " + lock.preempted() + " | " + format("%.1f", lock.allocatedPerAcquisition()) + " |"
+                + (options.handoffs ? format(" %.1f |", lock.handoffsPerThousand()) : ""));
         }
         out.println();
         printRatios(out);
@@ -312,6 +325,7 @@ public final class LockContention extends Driver
         private final double[] shares;
         private long acquisitions;
         private long allocated;
+        private long handoffs;
         private final long[] preempted = new long[2];
 
         Contended(final String name, final List<PeerProcess> sides, final int rounds)
@@ -323,7 +337,7 @@ public final class LockContention extends Driver
         }
 
         void record(final int round, final long windowNanos, final List<Long> counts, final long allocatedBytes,
-            final long[] preemptions)
+            final long[] preemptions, final long handedOff)
         {
             if (counts.size() != 2)
             {
@@ -334,6 +348,7 @@ public final class LockContention extends Driver
             shares[round] = total == 0 ? Double.NaN : (double)counts.get(0) / total;
             acquisitions += total;
             allocated += allocatedBytes;
+            handoffs += handedOff;
             for (int i = 0; i < preemptions.length; i++)
             {
                 preempted[i] += preemptions[i];
@@ -359,6 +374,12 @@ public final class LockContention extends Driver
         {
             return acquisitions == 0 ? 0 : (double)allocated / acquisitions;
         }
+
+        /** Of every 1,000 acquisitions, how many found the lock last held by the other side. */
+        double handoffsPerThousand()
+        {
+            return acquisitions == 0 ? 0 : 1000.0 * handoffs / acquisitions;
+        }
     }
 
     /** The command line. */
@@ -369,6 +390,7 @@ public final class LockContention extends Driver
         double seconds = 2;
         double warmupSeconds = 0.5;
         int repeats = 5;
+        boolean handoffs;
         Duration phaseTimeout = Duration.ofSeconds(60);
 
         static void usage(final PrintStream out)
@@ -388,6 +410,10 @@ public final class LockContention extends Driver
                   --warmup S           seconds both sides loop before each measurement (default 0.5)
                   --repeats N          recorded rounds (default 5)
                   --phase-timeout S    a round that takes longer fails the run (default 60)
+                  --handoffs           a diagnostic: each holder writes its name into an owner word, so that
+                                       the table can say how often the lock passed to the other side; the
+                                       write costs a cache-line transfer per handoff, so the rates are not
+                                       the plain ones
                   --quick              --seconds 0.5 --warmup 0.25 --repeats 2 (a smoke test); options given
                                        as well still apply
                   -h, --help           this text""");
@@ -415,6 +441,7 @@ public final class LockContention extends Driver
                     case "--locks" -> o.locks = names(value(args, ++i, arg), ALL_LOCKS, arg, "lock");
                     case "--seconds" -> o.seconds = seconds(value(args, ++i, arg), arg);
                     case "--warmup" -> o.warmupSeconds = seconds(value(args, ++i, arg), arg);
+                    case "--handoffs" -> o.handoffs = true;
                     case "--repeats" -> o.repeats = positive(value(args, ++i, arg), arg);
                     case "--phase-timeout" -> o.phaseTimeout = Duration.ofSeconds(positive(value(args, ++i, arg), arg));
                     default -> throw new IllegalArgumentException("unknown option \"" + arg + "\"");

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,16 +32,19 @@ import org.pgshmem.lock.LockTag;
  * <p>It speaks {@link PeerProcess}'s lines with a verb of its own:
  * <pre>
  *   child:  ready                                  (attached, tranche found, files open)
- *   parent: hammer ROUND TIMEOUT_MS
+ *   parent: hammer ROUND plain|mark TIMEOUT_MS
  *   child:  go                                     (every thread is in its loop)
  *           ... the parent moves the phase word: WARMUP, MEASURE, STOP ...
- *   child:  done ALLOCATED_BYTES PREEMPTIONS COUNT...   (one count per thread)
+ *   child:  done ALLOCATED_BYTES PREEMPTIONS HANDOFFS COUNT...   (one count per thread)
  *   parent: quit
  *   child:  bye
  * </pre>
  * Each thread counts the acquisitions it made between seeing the phase word say MEASURE and
  * seeing it say STOP; allocation and preemptions are those of the same stretch, summed over the
- * threads. The loops read the phase word once per acquisition: a line that only the parent
+ * threads. With {@code mark}, each thread also writes its name into the owner word while it holds
+ * the lock and counts the acquisitions that found another side's name there: the handoffs
+ * ({@code -1} without {@code mark}). That costs a cache-line transfer per handoff, so a marked
+ * round's rates are not the plain ones. The loops read the phase word once per acquisition: a line that only the parent
  * writes, three times a round, so it stays in every core's cache.
  *
  * <p>A watchdog thread halts this JVM when the parent is gone, so that a killed benchmark never
@@ -61,6 +65,8 @@ public final class LockPeer
 
     /** The phase word's offset in the control file; the file is one page, the word alone on its line. */
     static final int PHASE_OFFSET = 0;
+    /** The owner word, written only by the lock's holder in a marked round; two lines from the phase word. */
+    static final int OWNER_OFFSET = 128;
     static final int CONTROL_LENGTH = 4096;
     static final int WARMUP = 1;
     static final int MEASURE = 2;
@@ -81,12 +87,14 @@ public final class LockPeer
     }
 
     /**
-     * One acquire and release of the contended lock. Each JVM loads one implementation, so the
-     * loop's call is monomorphic.
+     * The contended lock: taken exclusively, then released. Each JVM loads one implementation, so
+     * the loop's calls are monomorphic.
      */
     private interface Target extends AutoCloseable
     {
-        void acquireRelease() throws IOException;
+        void acquire() throws IOException;
+
+        void release() throws IOException;
 
         @Override
         void close() throws IOException;
@@ -122,7 +130,7 @@ public final class LockPeer
                     {
                         throw new IllegalArgumentException("unknown command \"" + line + "\"");
                     }
-                    say(out, hammer(target, control, Long.parseLong(words[1]), threads, out));
+                    say(out, hammer(target, control, Long.parseLong(words[1]), words[2].equals("mark"), threads, out));
                 }
             }
             finally
@@ -150,9 +158,14 @@ public final class LockPeer
                 yield new Target()
                 {
                     @Override
-                    public void acquireRelease()
+                    public void acquire()
                     {
                         lwlock.acquire(LWLockMode.EXCLUSIVE);
+                    }
+
+                    @Override
+                    public void release()
+                    {
                         lwlock.release(LWLockMode.EXCLUSIVE);
                     }
 
@@ -170,9 +183,14 @@ public final class LockPeer
                 yield new Target()
                 {
                     @Override
-                    public void acquireRelease()
+                    public void acquire()
                     {
                         locks.lock(ADVISORY, LockMode.EXCLUSIVE);
+                    }
+
+                    @Override
+                    public void release()
+                    {
                         locks.unlock(ADVISORY, LockMode.EXCLUSIVE);
                     }
 
@@ -189,10 +207,19 @@ public final class LockPeer
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
                 yield new Target()
                 {
+                    /** One thread per process takes it (a second would get an OverlappingFileLockException). */
+                    private FileLock held;
+
                     @Override
-                    public void acquireRelease() throws IOException
+                    public void acquire() throws IOException
                     {
-                        channel.lock().release();
+                        held = channel.lock();
+                    }
+
+                    @Override
+                    public void release() throws IOException
+                    {
+                        held.release();
                     }
 
                     @Override
@@ -210,12 +237,17 @@ public final class LockPeer
                 yield new Target()
                 {
                     @Override
-                    public void acquireRelease()
+                    public void acquire()
                     {
                         while (word.getLongVolatile(0) != 0 || !word.compareAndSetLong(0, 0, 1))
                         {
                             Thread.onSpinWait();
                         }
+                    }
+
+                    @Override
+                    public void release()
+                    {
                         word.putLongRelease(0, 0);
                     }
 
@@ -232,9 +264,14 @@ public final class LockPeer
                 yield new Target()
                 {
                     @Override
-                    public void acquireRelease()
+                    public void acquire()
                     {
                         rwLock.writeLock().lock();
+                    }
+
+                    @Override
+                    public void release()
+                    {
                         rwLock.writeLock().unlock();
                     }
 
@@ -253,15 +290,15 @@ public final class LockPeer
      * Starts {@code threads} threads on the loop, says {@code go} once all of them are in it,
      * waits for them to see STOP; returns the {@code done} line.
      */
-    private static String hammer(final Target target, final UnsafeBuffer control, final long round, final int threads,
-        final PrintStream out) throws Exception
+    private static String hammer(final Target target, final UnsafeBuffer control, final long round, final boolean mark,
+        final int threads, final PrintStream out) throws Exception
     {
         final CountDownLatch looping = new CountDownLatch(threads);
         final Loop[] loops = new Loop[threads];
         final Thread[] running = new Thread[threads];
         for (int i = 0; i < threads; i++)
         {
-            loops[i] = new Loop(target, control, round, looping);
+            loops[i] = new Loop(target, control, round, mark ? ProcessHandle.current().pid() << 8 | i : 0, looping);
             running[i] = new Thread(loops[i], "pgshmem-bench-lock-" + i);
             running[i].start();
         }
@@ -273,6 +310,7 @@ public final class LockPeer
         final StringBuilder counts = new StringBuilder();
         long allocated = 0;
         long preemptions = 0;
+        long handoffs = mark ? 0 : -1;
         for (int i = 0; i < threads; i++)
         {
             running[i].join();
@@ -283,8 +321,9 @@ public final class LockPeer
             counts.append(' ').append(loops[i].counted);
             allocated += loops[i].allocated;
             preemptions += loops[i].preemptions;
+            handoffs += mark ? loops[i].handoffs : 0;
         }
-        return "done " + allocated + " " + preemptions + counts;
+        return "done " + allocated + " " + preemptions + " " + handoffs + counts;
     }
 
     /** One thread's loop and what it counted. */
@@ -294,14 +333,19 @@ public final class LockPeer
         private final UnsafeBuffer control;
         private final long measure;
         private final long stop;
+        /** This thread's name in the owner word; 0 when the round is not marked. */
+        private final long name;
         private final CountDownLatch looping;
         long counted;
+        long handoffs;
         long allocated;
         long preemptions;
         Throwable failure;
 
-        Loop(final Target target, final UnsafeBuffer control, final long round, final CountDownLatch looping)
+        Loop(final Target target, final UnsafeBuffer control, final long round, final long name,
+            final CountDownLatch looping)
         {
+            this.name = name;
             this.target = target;
             this.control = control;
             this.measure = phase(round, MEASURE);
@@ -326,6 +370,7 @@ public final class LockPeer
         private void spin() throws IOException
         {
             long n = 0;
+            long h = 0;
             long first = -1;
             long phase;
             while ((phase = control.getLongVolatile(PHASE_OFFSET)) != stop)
@@ -333,10 +378,18 @@ public final class LockPeer
                 if (first < 0 && phase == measure)
                 {
                     first = n;
+                    handoffs = h;
                     preemptions = ThreadStats.involuntarySwitches();
                     allocated = ThreadStats.allocatedBytes();
                 }
-                target.acquireRelease();
+                target.acquire();
+                // under the lock: plain accesses, ordered by the lock's own acquire and release
+                if (name != 0 && control.getLong(OWNER_OFFSET) != name)
+                {
+                    control.putLong(OWNER_OFFSET, name);
+                    h++;
+                }
+                target.release();
                 n++;
             }
             if (first < 0)
@@ -344,11 +397,13 @@ public final class LockPeer
                 // the window passed while this thread waited for the lock: it made no acquisition in it
                 preemptions = 0;
                 allocated = 0;
+                handoffs = 0;
                 return;
             }
             allocated = ThreadStats.allocatedBytes() - allocated;
             preemptions = ThreadStats.involuntarySwitches() - preemptions;
             counted = n - first;
+            handoffs = h - handoffs;
         }
     }
 
