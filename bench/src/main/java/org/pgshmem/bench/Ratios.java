@@ -18,7 +18,8 @@ import org.openjdk.jmh.results.RunResult;
  * and the ratio of their costs. It reports; it never judges a run as passed or failed.
  *
  * <p>The ratio is pgshmem's cost over the peer's (time per operation; for throughput modes the
- * inverse), so 1.00 means as fast as the peer and 2.00 twice as slow. The range beside it is
+ * inverse), so 1.00 means as fast as the peer and 2.00 twice as slow; below 0.5 it also says how
+ * many times faster pgshmem is (0.01 = 100× faster). The range beside it is
  * the widest the two 99.9% confidence intervals JMH reports allow; when it is wide, the run
  * was too short or too noisy to tell.
  */
@@ -43,7 +44,25 @@ final class Ratios
         new Pair("hash get (getUsing, 64 B value)", HashBenchmark.class, "pgshmemGet", "chronicleGet",
             "raw Chronicle Map"),
         new Pair("hash put (existing key, 64 B value)", HashBenchmark.class, "pgshmemPut", "chroniclePut",
-            "raw Chronicle Map"));
+            "raw Chronicle Map"),
+        new Pair("heavyweight lock + unlock, advisory ExclusiveLock", LockBenchmark.class,
+            "heavyweightAdvisoryExclusive", "fileLockExclusive", "FileChannel.lock + release, exclusive"),
+        new Pair("heavyweight lock + unlock, advisory ExclusiveLock", LockBenchmark.class,
+            "heavyweightAdvisoryExclusive", "rwLockWrite", "ReentrantReadWriteLock write (one process)"),
+        new Pair("heavyweight lock + unlock, relation AccessShareLock", LockBenchmark.class,
+            "heavyweightRelationAccessShare", "fileLockShared", "FileChannel.lock + release, shared"),
+        new Pair("heavyweight lock + unlock, relation AccessShareLock", LockBenchmark.class,
+            "heavyweightRelationAccessShare", "rwLockRead", "ReentrantReadWriteLock read (one process)"),
+        new Pair("LWLock acquire + release, exclusive", LockBenchmark.class, "lwlockExclusive", "fileLockExclusive",
+            "FileChannel.lock + release, exclusive"),
+        new Pair("LWLock acquire + release, exclusive", LockBenchmark.class, "lwlockExclusive", "rwLockWrite",
+            "ReentrantReadWriteLock write (one process)"),
+        new Pair("LWLock acquire + release, exclusive", LockBenchmark.class, "lwlockExclusive", "casWordFloor",
+            "floor: CAS + release store on a mapped word"),
+        new Pair("LWLock acquire + release, shared", LockBenchmark.class, "lwlockShared", "fileLockShared",
+            "FileChannel.lock + release, shared"),
+        new Pair("LWLock acquire + release, shared", LockBenchmark.class, "lwlockShared", "rwLockRead",
+            "ReentrantReadWriteLock read (one process)"));
 
     private Ratios()
     {
@@ -129,21 +148,35 @@ final class Ratios
         final double high = (numerator.getScore() + error(numerator)) / (denominator.getScore() - error(denominator));
         // JMH gives no error for fewer than two iterations: no range then, rather than a false one
         final boolean known = !Double.isNaN(a.getScoreError()) && !Double.isNaN(b.getScoreError());
-        final String range = known && denominator.getScore() > error(denominator) ? format("%.2f–%.2f", low, high) : "n/a";
+        final String range = known && denominator.getScore() > error(denominator)
+            ? ratio(low) + "–" + ratio(high) : "n/a";
         final String params = params(mine.getParams()).toString();
         return new String[] {
             params.equals("{}") ? pair.what() : pair.what() + " " + params,
             score(a),
             pair.peerName(),
             score(b),
-            format("**%.2f** (%s)", ratio, range) + percent(ratio),
+            "**" + ratio(ratio) + "** (" + range + ")" + percent(ratio),
             allocation(mine) + " / " + allocation(peer),
         };
     }
 
-    /** For ratios near 1, the difference in percent is easier to read than the ratio. */
+    /** Two decimals; three significant figures below 0.1, where two decimals would say nothing. */
+    private static String ratio(final double ratio)
+    {
+        return Math.abs(ratio) < 0.1 ? format("%.2g", ratio) : format("%.2f", ratio);
+    }
+
+    /**
+     * For ratios near 1, the difference in percent is easier to read than the ratio; for ratios far
+     * below 1 (pgshmem much faster), how many times faster.
+     */
     private static String percent(final double ratio)
     {
+        if (ratio < 0.5)
+        {
+            return format(" = %s× faster", number(1 / ratio));
+        }
         return ratio < 2 ? format(" %+.1f%%", (ratio - 1) * 100) : "";
     }
 

@@ -1,24 +1,19 @@
 package org.pgshmem.bench.ipc;
 
+import static org.pgshmem.bench.ipc.Figures.*;
+
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
 import org.pgshmem.backend.Backend;
 import org.pgshmem.bench.BenchCluster;
 import org.pgshmem.settings.Settings;
-import org.pgshmem.util.DurableFiles;
 
 /**
  * Messaging between two processes (issue 3): pgshmem's inboxes next to raw Agrona, the
@@ -41,7 +36,7 @@ import org.pgshmem.util.DurableFiles;
  *
  * <p>Run it with {@code bench/run-messaging} ({@code --help} lists the options).
  */
-public final class MessagingBenchmark
+public final class MessagingBenchmark extends Driver
 {
     static final List<String> DEFAULT_CONTENDERS = List.of(PgshmemContender.NAME, AgronaContender.NAME,
         FloorContender.NAME, SocketContender.NAME, SocketContender.BATCHED_NAME);
@@ -53,79 +48,35 @@ public final class MessagingBenchmark
     static final double P50_VS_FLOOR_GOAL = 1.2;
     static final double THROUGHPUT_VS_SOCKET_GOAL = 20;
 
+    private static final String SCRIPT = "run-messaging";
+
     private final Options options;
-    private final PrintStream log = System.err;
-    private final long began = System.nanoTime();
     /** Written by the main thread, read by the shutdown hook. */
     private final List<Contender> contenders = new CopyOnWriteArrayList<>();
     private final List<Results> results = new ArrayList<>();
-    private Path work;
-    private BenchCluster cluster;
     private Backend backend;
-    private boolean cleanedUp;
 
     private MessagingBenchmark(final Options options)
     {
+        super(SCRIPT, options.args);
         this.options = options;
     }
 
     /**
      * Runs the benchmark and prints its tables to stdout, progress to stderr. Exit code 0 when
-     * it ran (whatever the ratios), 1 when it failed, 2 for a bad option.
+     * it ran (whatever the ratios), 1 when it failed, 2 for a bad option (0 after {@code --help}).
      *
      * @param args options; {@code --help} lists them
      */
     public static void main(final String[] args)
     {
-        final Options options;
-        try
-        {
-            options = Options.parse(args);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            System.err.println("run-messaging: " + ex.getMessage());
-            System.err.println("Try \"bench/run-messaging --help\".");
-            System.exit(2);
-            return;
-        }
-        if (options.help)
-        {
-            Options.usage(System.out);
-            return;
-        }
-        int rc = 0;
-        final MessagingBenchmark benchmark = new MessagingBenchmark(options);
-        final Thread hook = new Thread(benchmark::killChildren, "pgshmem-bench-messaging-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try
-        {
-            benchmark.run(System.out);
-        }
-        catch (final Exception ex)
-        {
-            System.err.println("run-messaging: the benchmark failed: " + ex);
-            ex.printStackTrace();
-            rc = 1;
-        }
-        finally
-        {
-            benchmark.cleanUp();
-            try
-            {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            }
-            catch (final IllegalStateException ex)
-            {
-                // the JVM is already exiting (a signal): the hook has run or is running
-            }
-        }
-        System.exit(rc);
+        new MessagingBenchmark(parse(SCRIPT, args, Options::parse, Options::usage)).runAndExit();
     }
 
-    private void run(final PrintStream out) throws IOException, InterruptedException
+    @Override
+    void run(final PrintStream out) throws IOException, InterruptedException
     {
-        final String loadBefore = loadAverage();
+        final String loadBefore = Machine.loadAverage();
         work = MappedFiles.createWorkDirectory();
         final Duration phaseTimeout = options.phaseTimeout;
         int capacity = (int)Settings.defaults().getBytes("inbox_size");
@@ -184,8 +135,7 @@ public final class MessagingBenchmark
                 measure(contenders.get(index), results.get(index), round);
             }
         }
-        final String loadAfter = loadAverage();
-        report(out, capacity, loadBefore, loadAfter);
+        report(out, capacity, loadBefore);
     }
 
     private void measure(final Contender contender, final Results result, final int round)
@@ -227,18 +177,9 @@ public final class MessagingBenchmark
 
     // ---------------------------------------------------------------------------------------------- report
 
-    private void report(final PrintStream out, final int capacity, final String loadBefore, final String loadAfter)
+    private void report(final PrintStream out, final int capacity, final String loadBefore)
     {
-        out.println();
-        out.println("## Messaging between two processes (issue 3)");
-        out.println();
-        out.println("- command: `" + System.getProperty("pgshmem.bench.command", "MessagingBenchmark")
-            + (options.args.length == 0 ? "" : " " + String.join(" ", options.args)) + "`");
-        out.println("- machine: " + Runtime.getRuntime().availableProcessors() + " CPUs (" + cpuModel() + "), "
-            + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", "
-            + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + ", VM options "
-            + String.join(" ", vmOptions()));
-        out.println("- load average (1, 5, 15 min) before: " + loadBefore + "; after: " + loadAfter);
+        printHead(out, "Messaging between two processes (issue 3)", loadBefore);
         out.println("- cores busy during the run: 2 (both processes spinning for pgshmem, raw Agrona and the floor;"
             + " the Unix socket's two sides block in the kernel instead)");
         out.println("- also running: " + (cluster != null ? "the cluster (postmaster, bgwriter, checkpointer; idle),"
@@ -249,7 +190,7 @@ public final class MessagingBenchmark
         out.println("- warm-up: " + count(options.warmupRoundTrips) + " round trips (socket "
             + count(options.socketWarmupRoundTrips) + ") and a quarter of each stream, not recorded; then "
             + options.repeats + " rounds, contenders interleaved, order rotating each round; total "
-            + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began) + " s");
+            + elapsedSeconds() + " s");
         out.println();
 
         final List<Results> latency = results.stream().filter(r -> r.contender.measuresLatency()).toList();
@@ -447,35 +388,20 @@ public final class MessagingBenchmark
 
     // ---------------------------------------------------------------------------------------------- clean-up
 
-    /**
-     * The shutdown hook's part, when the JVM exits before {@link #cleanUp()} (an interrupt, a
-     * kill): kill the children and remove the files. It unmaps nothing, since the main thread may
-     * still be reading the mappings; the cluster has a hook of its own.
-     */
-    private void killChildren()
+    /** The shutdown hook's part: kill the children; the cluster has a hook of its own. */
+    @Override
+    void killChildren()
     {
-        synchronized (this)
-        {
-            if (cleanedUp)
-            {
-                return;
-            }
-        }
         for (final Contender contender : contenders)
         {
             contender.peer().kill();
         }
-        deleteWork();
     }
 
-    /** Stops every child, detaches, stops the cluster and removes the files; each step runs whatever the others did. */
-    private synchronized void cleanUp()
+    /** Stops every child and detaches; the frame then stops the cluster and removes the files. */
+    @Override
+    void stopChildren()
     {
-        if (cleanedUp)
-        {
-            return;
-        }
-        cleanedUp = true;
         for (final Contender contender : contenders)
         {
             try
@@ -484,7 +410,7 @@ public final class MessagingBenchmark
             }
             catch (final RuntimeException ex)
             {
-                log.println("run-messaging: could not stop the " + contender.name() + " peer: " + ex);
+                log.println(SCRIPT + ": could not stop the " + contender.name() + " peer: " + ex);
             }
         }
         if (backend != null)
@@ -495,128 +421,9 @@ public final class MessagingBenchmark
             }
             catch (final RuntimeException ex)
             {
-                log.println("run-messaging: could not detach from the cluster: " + ex);
+                log.println(SCRIPT + ": could not detach from the cluster: " + ex);
             }
         }
-        if (cluster != null)
-        {
-            cluster.stop();
-        }
-        deleteWork();
-    }
-
-    private void deleteWork()
-    {
-        if (work != null && Files.exists(work))
-        {
-            try
-            {
-                DurableFiles.deleteTree(work);
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                log.println("run-messaging: could not remove \"" + work + "\": " + ex);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------- helpers
-
-    private void progress(final String what)
-    {
-        log.println(format("[%4d s] %s", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began), what));
-    }
-
-    private static String loadAverage()
-    {
-        try
-        {
-            final String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return fields[0] + ", " + fields[1] + ", " + fields[2];
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            return format("%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        }
-    }
-
-    private static String cpuModel()
-    {
-        try
-        {
-            for (final String line : Files.readAllLines(Path.of("/proc/cpuinfo")))
-            {
-                if (line.startsWith("model name"))
-                {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            // not Linux: the model is left out
-        }
-        return System.getProperty("os.arch");
-    }
-
-    /** The options that shape the measured code (collector, heap, JIT); the module flags are left out. */
-    private static List<String> vmOptions()
-    {
-        final List<String> options = new ArrayList<>();
-        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (arg.startsWith("-XX:") || arg.startsWith("-Xm") || arg.startsWith("-Xss"))
-            {
-                options.add(arg);
-            }
-        }
-        return options.isEmpty() ? List.of("(defaults)") : options;
-    }
-
-    /** A time in nanoseconds with three significant figures and a unit that fits. */
-    static String nanos(final double nanos)
-    {
-        if (nanos < 1_000)
-        {
-            return format("%.0f ns", nanos);
-        }
-        if (nanos < 10_000)
-        {
-            return format("%.2f µs", nanos / 1e3);
-        }
-        if (nanos < 1_000_000)
-        {
-            return format("%.1f µs", nanos / 1e3);
-        }
-        return format("%.2f ms", nanos / 1e6);
-    }
-
-    static String count(final long n)
-    {
-        return String.format(Locale.ROOT, "%,d", n);
-    }
-
-    static double median(final double[] values)
-    {
-        final double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        final int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    static double min(final double[] values)
-    {
-        return Arrays.stream(values).min().orElse(Double.NaN);
-    }
-
-    static double max(final double[] values)
-    {
-        return Arrays.stream(values).max().orElse(Double.NaN);
-    }
-
-    private static String format(final String pattern, final Object... args)
-    {
-        return String.format(Locale.ROOT, pattern, args);
     }
 
     /** What one contender measured over the recorded rounds. */
@@ -644,7 +451,6 @@ public final class MessagingBenchmark
     static final class Options
     {
         String[] args = new String[0];
-        boolean help;
         List<String> contenders = DEFAULT_CONTENDERS;
         int latencySize = 32;
         int[] sizes = {32, 256};
@@ -708,27 +514,12 @@ public final class MessagingBenchmark
                 final String arg = args[i];
                 switch (arg)
                 {
-                    case "-h", "--help" -> o.help = true;
                     case "--quick" ->
                     {
                         // applied above, before the options that may override it
                     }
-                    case "--contenders" ->
-                    {
-                        o.contenders = List.of(value(args, ++i, arg).split(","));
-                        for (final String name : o.contenders)
-                        {
-                            if (!ALL_CONTENDERS.contains(name))
-                            {
-                                throw new IllegalArgumentException("unknown contender \"" + name + "\" (known: "
-                                    + String.join(", ", ALL_CONTENDERS) + ")");
-                            }
-                        }
-                        if (o.contenders.size() != Set.copyOf(o.contenders).size())
-                        {
-                            throw new IllegalArgumentException("a contender is named twice in --contenders");
-                        }
-                    }
+                    case "--contenders" -> o.contenders = names(value(args, ++i, arg), ALL_CONTENDERS, arg,
+                        "contender");
                     case "--latency-size" -> o.latencySize = size(value(args, ++i, arg));
                     case "--round-trips" -> o.roundTrips = positive(value(args, ++i, arg), arg);
                     case "--warmup-round-trips" -> o.warmupRoundTrips = positive(value(args, ++i, arg), arg);
@@ -783,34 +574,6 @@ public final class MessagingBenchmark
             final int[] out = new int[sizes];
             Arrays.fill(out, counts[0]);
             return out;
-        }
-
-        private static String value(final String[] args, final int i, final String option)
-        {
-            if (i >= args.length)
-            {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
-        }
-
-        private static int positive(final String text, final String option)
-        {
-            final long n;
-            try
-            {
-                n = Long.parseLong(text.replace("_", ""));
-            }
-            catch (final NumberFormatException ex)
-            {
-                throw new IllegalArgumentException(option + ": \"" + text + "\" is not a number");
-            }
-            if (n < 1 || n > Integer.MAX_VALUE)
-            {
-                throw new IllegalArgumentException(option + ": " + text + " is out of range (1 to "
-                    + Integer.MAX_VALUE + ")");
-            }
-            return (int)n;
         }
 
         private static int[] counts(final String text, final String option)

@@ -1,7 +1,6 @@
 package org.pgshmem.bench.ipc;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +28,8 @@ import org.pgshmem.postmaster.ChildJvm;
  * A child that fails prints {@code error ...} and exits. Between {@code go} and {@code done} a
  * timer kills the child when the phase outlives its limit: the parent's spin loops then see it
  * dead, and its blocking socket reads see the connection close, so no wait is unbounded.
- * {@link #close()} kills the child if it does not leave when asked.
+ * {@link #close()} kills the child if it does not leave when asked. {@link LockPeer} speaks the
+ * same lines with a verb of its own, through {@link #startPhase} and {@link #endPhase}.
  */
 final class PeerProcess implements AutoCloseable
 {
@@ -66,11 +66,21 @@ final class PeerProcess implements AutoCloseable
     static PeerProcess start(final String name, final String contender, final List<String> args,
         final Duration phaseTimeout) throws IOException, InterruptedException
     {
+        return start(name, Peer.class, contender, args, phaseTimeout);
+    }
+
+    /**
+     * Starts {@code <main> <contender> <this pid> <args>} as {@link #start(String, String, List, Duration)}
+     * does, for a child other than {@link Peer} that speaks the same lines.
+     */
+    static PeerProcess start(final String name, final Class<?> main, final String contender, final List<String> args,
+        final Duration phaseTimeout) throws IOException, InterruptedException
+    {
         final List<String> peerArgs = new ArrayList<>();
         peerArgs.add(contender);
         peerArgs.add(Long.toString(ProcessHandle.current().pid()));
         peerArgs.addAll(args);
-        final LineProcess process = LineProcess.start(name, ChildJvm.command(sameVmOptions(), Peer.class.getName(),
+        final LineProcess process = LineProcess.start(name, ChildJvm.command(Machine.vmOptions(), main.getName(),
             peerArgs));
         final PeerProcess peer = new PeerProcess(name, process, phaseTimeout.toNanos());
         try
@@ -83,23 +93,6 @@ final class PeerProcess implements AutoCloseable
             throw ex;
         }
         return peer;
-    }
-
-    /**
-     * This JVM's {@code -XX:} and {@code -Xm*}/{@code -Xss} options: both sides of a measurement
-     * must run with the same collector and compiler settings.
-     */
-    private static List<String> sameVmOptions()
-    {
-        final List<String> options = new ArrayList<>();
-        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (arg.startsWith("-XX:") || arg.startsWith("-Xm") || arg.startsWith("-Xss"))
-            {
-                options.add(arg);
-            }
-        }
-        return options;
     }
 
     /** The child's pid. */
@@ -121,30 +114,9 @@ final class PeerProcess implements AutoCloseable
      */
     SpinWatch begin(final String verb, final int count, final int size)
     {
-        if (phase != null)
-        {
-            throw new IllegalStateException(name + ": phase " + phase + " has not ended");
-        }
-        phase = verb + " " + count + " × " + size + " B";
-        try
-        {
-            process.send(verb + " " + count + " " + size + " " + TimeUnit.NANOSECONDS.toMillis(phaseTimeoutNanos));
-            expect("go");
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException(name + ": could not start " + phase + ": " + ex, ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(name + ": interrupted", ex);
-        }
-        final Process child = process.process();
-        kill = KILLER.schedule(() -> child.destroyForcibly(), phaseTimeoutNanos + TimeUnit.SECONDS.toNanos(5),
-            TimeUnit.NANOSECONDS);
+        startPhase(verb + " " + count + " × " + size + " B", verb + " " + count + " " + size);
         final SpinWatch watch = new SpinWatch(name + " " + phase, phaseTimeoutNanos, name + " (PID " + pid() + ")",
-            child::isAlive);
+            process.process()::isAlive);
         // last, so that the phase's own figures leave out the line handling around them
         ownPreemptions = ThreadStats.involuntarySwitches();
         ownAllocatedBytes = ThreadStats.allocatedBytes();
@@ -159,11 +131,51 @@ final class PeerProcess implements AutoCloseable
     {
         ownAllocatedBytes = ThreadStats.allocatedBytes() - ownAllocatedBytes;
         ownPreemptions = ThreadStats.involuntarySwitches() - ownPreemptions;
+        final String[] done = endPhase();
+        allocatedBytes = Long.parseLong(done[1]);
+        preemptions = Long.parseLong(done[2]);
+    }
+
+    /**
+     * Starts phase {@code what}: sends {@code command} followed by the phase's limit in
+     * milliseconds, waits for the child's {@code go} and arms the timer that kills the child
+     * if the phase outlives its limit.
+     */
+    void startPhase(final String what, final String command)
+    {
+        if (phase != null)
+        {
+            throw new IllegalStateException(name + ": phase " + phase + " has not ended");
+        }
+        phase = what;
         try
         {
-            final String[] done = expect("done").split(" ");
-            allocatedBytes = Long.parseLong(done[1]);
-            preemptions = Long.parseLong(done[2]);
+            process.send(command + " " + TimeUnit.NANOSECONDS.toMillis(phaseTimeoutNanos));
+            expect("go");
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(name + ": could not start " + phase + ": " + ex, ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(name + ": interrupted", ex);
+        }
+        final Process child = process.process();
+        kill = KILLER.schedule(() -> child.destroyForcibly(), phaseTimeoutNanos + TimeUnit.SECONDS.toNanos(5),
+            TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Ends the phase: waits for the child's {@code done} line, disarms the timer and returns the
+     * line's words ({@code done}, then the child's figures).
+     */
+    String[] endPhase()
+    {
+        try
+        {
+            return expect("done").split(" ");
         }
         catch (final InterruptedException ex)
         {

@@ -1,0 +1,430 @@
+package org.pgshmem.bench.ipc;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pgshmem.backend.Backend;
+import org.pgshmem.lock.LWLock;
+import org.pgshmem.lock.LWLockMode;
+import org.pgshmem.lock.LWLockTranche;
+import org.pgshmem.lock.LockManager;
+import org.pgshmem.lock.LockMode;
+import org.pgshmem.lock.LockTag;
+
+/**
+ * One side of a contended lock in {@link LockContention}: a child JVM whose threads take and
+ * release one lock, exclusively, in a tight loop, while another process (or another thread of
+ * this one, for the in-process lock) does the same. Started by {@link PeerProcess}; not for
+ * running by hand: {@code LockPeer <lock> <parent pid> <work directory> <data directory|-> <threads>}.
+ *
+ * <p>It speaks {@link PeerProcess}'s lines with a verb of its own:
+ * <pre>
+ *   child:  ready                                  (attached, tranche found, files open)
+ *   parent: hammer ROUND plain|mark TIMEOUT_MS
+ *   child:  go                                     (every thread is in its loop)
+ *           ... the parent moves the phase word: WARMUP, MEASURE, STOP ...
+ *   child:  done ALLOCATED_BYTES PREEMPTIONS HANDOFFS COUNT...   (one count per thread)
+ *   parent: quit
+ *   child:  bye
+ * </pre>
+ * Each thread counts the acquisitions it made between seeing the phase word say MEASURE and
+ * seeing it say STOP; allocation and preemptions are those of the same stretch, summed over the
+ * threads. With {@code mark}, each thread also writes its name into the owner word while it holds
+ * the lock and counts the acquisitions that found another side's name there: the handoffs
+ * ({@code -1} without {@code mark}). That costs a cache-line transfer per handoff, so a marked
+ * round's rates are not the plain ones. The loops read the phase word once per acquisition: a line that only the parent
+ * writes, three times a round, so it stays in every core's cache.
+ *
+ * <p>A watchdog thread halts this JVM when the parent is gone, so that a killed benchmark never
+ * leaves a process spinning on a core.
+ */
+public final class LockPeer
+{
+    /** PostgreSQL's LWLock, one of a tranche made for this benchmark. */
+    static final String LWLOCK = "lwlock";
+    /** pg_advisory_lock / pg_advisory_unlock: ExclusiveLock on an advisory tag. */
+    static final String HEAVYWEIGHT = "heavyweight";
+    /** FileChannel.lock + release on one file. */
+    static final String FILE_LOCK = "filelock";
+    /** The floor: a test-and-test-and-set spinlock word in a mapped file. */
+    static final String CAS_WORD = "cas-word";
+    /** ReentrantReadWriteLock's write lock, two threads of one process (it cannot cross processes). */
+    static final String RW_LOCK = "rwlock";
+
+    /** The phase word's offset in the control file; the file is one page, the word alone on its line. */
+    static final int PHASE_OFFSET = 0;
+    /** The owner word, written only by the lock's holder in a marked round; two lines from the phase word. */
+    static final int OWNER_OFFSET = 128;
+    static final int CONTROL_LENGTH = 4096;
+    static final int WARMUP = 1;
+    static final int MEASURE = 2;
+    static final int STOP = 3;
+
+    /** The tranche both processes find by name. */
+    static final String TRANCHE = "LockContention";
+    static final LockTag ADVISORY = LockTag.advisory(42);
+
+    private LockPeer()
+    {
+    }
+
+    /** The phase word's value for {@code state} of {@code round}: a new round can never see an old round's STOP. */
+    static long phase(final long round, final int state)
+    {
+        return round << 2 | state;
+    }
+
+    /**
+     * The contended lock: taken exclusively, then released. Each JVM loads one implementation, so
+     * the loop's calls are monomorphic.
+     */
+    private interface Target extends AutoCloseable
+    {
+        void acquire() throws IOException;
+
+        void release() throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /**
+     * Runs one side.
+     *
+     * @param args lock, parent pid, work directory, data directory ({@code -} when the lock needs no cluster), threads
+     */
+    public static void main(final String[] args)
+    {
+        final PrintStream out = System.out;
+        try
+        {
+            final String lock = args[0];
+            final long parentPid = Long.parseLong(args[1]);
+            final Path work = Path.of(args[2]);
+            final Path dataDir = args[3].equals("-") ? null : Path.of(args[3]);
+            final int threads = Integer.parseInt(args[4]);
+            watchParent(parentPid);
+            final MappedByteBuffer mapped = MappedFiles.map(work.resolve(LockContention.CONTROL_FILE), CONTROL_LENGTH);
+            try (Target target = open(lock, work, dataDir))
+            {
+                final UnsafeBuffer control = new UnsafeBuffer(mapped);
+                say(out, "ready");
+                final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                String line;
+                while ((line = in.readLine()) != null && !line.equals("quit"))
+                {
+                    final String[] words = line.split(" ");
+                    if (!words[0].equals("hammer"))
+                    {
+                        throw new IllegalArgumentException("unknown command \"" + line + "\"");
+                    }
+                    say(out, hammer(target, control, Long.parseLong(words[1]), words[2].equals("mark"), threads, out));
+                }
+            }
+            finally
+            {
+                MappedFiles.unmap(mapped);
+            }
+            say(out, "bye");
+        }
+        catch (final Throwable ex)
+        {
+            say(out, "error " + String.valueOf(ex).replace('\n', ' '));
+            ex.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static Target open(final String lock, final Path work, final Path dataDir) throws IOException
+    {
+        return switch (lock)
+        {
+            case LWLOCK ->
+            {
+                final Backend backend = Backend.attach(dataDir);
+                final LWLock lwlock = LWLockTranche.init(backend.shmem(), TRANCHE, 1).get(0);
+                yield new Target()
+                {
+                    @Override
+                    public void acquire()
+                    {
+                        lwlock.acquire(LWLockMode.EXCLUSIVE);
+                    }
+
+                    @Override
+                    public void release()
+                    {
+                        lwlock.release(LWLockMode.EXCLUSIVE);
+                    }
+
+                    @Override
+                    public void close()
+                    {
+                        backend.close();
+                    }
+                };
+            }
+            case HEAVYWEIGHT ->
+            {
+                final Backend backend = Backend.attach(dataDir);
+                final LockManager locks = backend.locks();
+                yield new Target()
+                {
+                    @Override
+                    public void acquire()
+                    {
+                        locks.lock(ADVISORY, LockMode.EXCLUSIVE);
+                    }
+
+                    @Override
+                    public void release()
+                    {
+                        locks.unlock(ADVISORY, LockMode.EXCLUSIVE);
+                    }
+
+                    @Override
+                    public void close()
+                    {
+                        backend.close();
+                    }
+                };
+            }
+            case FILE_LOCK ->
+            {
+                final FileChannel channel = FileChannel.open(work.resolve(LockContention.FILE_LOCK_FILE),
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+                yield new Target()
+                {
+                    /** One thread per process takes it (a second would get an OverlappingFileLockException). */
+                    private FileLock held;
+
+                    @Override
+                    public void acquire() throws IOException
+                    {
+                        held = channel.lock();
+                    }
+
+                    @Override
+                    public void release() throws IOException
+                    {
+                        held.release();
+                    }
+
+                    @Override
+                    public void close() throws IOException
+                    {
+                        channel.close();
+                    }
+                };
+            }
+            case CAS_WORD ->
+            {
+                final MappedByteBuffer mapped = MappedFiles.map(work.resolve(LockContention.CAS_WORD_FILE),
+                    CONTROL_LENGTH);
+                final UnsafeBuffer word = new UnsafeBuffer(mapped);
+                yield new Target()
+                {
+                    @Override
+                    public void acquire()
+                    {
+                        while (word.getLongVolatile(0) != 0 || !word.compareAndSetLong(0, 0, 1))
+                        {
+                            Thread.onSpinWait();
+                        }
+                    }
+
+                    @Override
+                    public void release()
+                    {
+                        word.putLongRelease(0, 0);
+                    }
+
+                    @Override
+                    public void close()
+                    {
+                        MappedFiles.unmap(mapped);
+                    }
+                };
+            }
+            case RW_LOCK ->
+            {
+                final ReentrantReadWriteLock rwLock = new ReentrantReadWriteLock();
+                yield new Target()
+                {
+                    @Override
+                    public void acquire()
+                    {
+                        rwLock.writeLock().lock();
+                    }
+
+                    @Override
+                    public void release()
+                    {
+                        rwLock.writeLock().unlock();
+                    }
+
+                    @Override
+                    public void close()
+                    {
+                        // nothing to release
+                    }
+                };
+            }
+            default -> throw new IllegalArgumentException("unknown lock \"" + lock + "\"");
+        };
+    }
+
+    /**
+     * Starts {@code threads} threads on the loop, says {@code go} once all of them are in it,
+     * waits for them to see STOP; returns the {@code done} line.
+     */
+    private static String hammer(final Target target, final UnsafeBuffer control, final long round, final boolean mark,
+        final int threads, final PrintStream out) throws Exception
+    {
+        final CountDownLatch looping = new CountDownLatch(threads);
+        final Loop[] loops = new Loop[threads];
+        final Thread[] running = new Thread[threads];
+        for (int i = 0; i < threads; i++)
+        {
+            loops[i] = new Loop(target, control, round, mark ? ProcessHandle.current().pid() << 8 | i : 0, looping);
+            running[i] = new Thread(loops[i], "pgshmem-bench-lock-" + i);
+            running[i].start();
+        }
+        if (!looping.await(60, TimeUnit.SECONDS))
+        {
+            throw new IllegalStateException("the loop threads did not start within 60 s");
+        }
+        say(out, "go");
+        final StringBuilder counts = new StringBuilder();
+        long allocated = 0;
+        long preemptions = 0;
+        long handoffs = mark ? 0 : -1;
+        for (int i = 0; i < threads; i++)
+        {
+            running[i].join();
+            if (loops[i].failure != null)
+            {
+                throw new IllegalStateException("loop thread " + i + " failed", loops[i].failure);
+            }
+            counts.append(' ').append(loops[i].counted);
+            allocated += loops[i].allocated;
+            preemptions += loops[i].preemptions;
+            handoffs += mark ? loops[i].handoffs : 0;
+        }
+        return "done " + allocated + " " + preemptions + " " + handoffs + counts;
+    }
+
+    /** One thread's loop and what it counted. */
+    private static final class Loop implements Runnable
+    {
+        private final Target target;
+        private final UnsafeBuffer control;
+        private final long measure;
+        private final long stop;
+        /** This thread's name in the owner word; 0 when the round is not marked. */
+        private final long name;
+        private final CountDownLatch looping;
+        long counted;
+        long handoffs;
+        long allocated;
+        long preemptions;
+        Throwable failure;
+
+        Loop(final Target target, final UnsafeBuffer control, final long round, final long name,
+            final CountDownLatch looping)
+        {
+            this.name = name;
+            this.target = target;
+            this.control = control;
+            this.measure = phase(round, MEASURE);
+            this.stop = phase(round, STOP);
+            this.looping = looping;
+        }
+
+        @Override
+        public void run()
+        {
+            try
+            {
+                looping.countDown();
+                spin();
+            }
+            catch (final Throwable ex)
+            {
+                failure = ex;
+            }
+        }
+
+        private void spin() throws IOException
+        {
+            long n = 0;
+            long h = 0;
+            long first = -1;
+            long phase;
+            while ((phase = control.getLongVolatile(PHASE_OFFSET)) != stop)
+            {
+                if (first < 0 && phase == measure)
+                {
+                    first = n;
+                    handoffs = h;
+                    preemptions = ThreadStats.involuntarySwitches();
+                    allocated = ThreadStats.allocatedBytes();
+                }
+                target.acquire();
+                // under the lock: plain accesses, ordered by the lock's own acquire and release
+                if (name != 0 && control.getLong(OWNER_OFFSET) != name)
+                {
+                    control.putLong(OWNER_OFFSET, name);
+                    h++;
+                }
+                target.release();
+                n++;
+            }
+            if (first < 0)
+            {
+                // the window passed while this thread waited for the lock: it made no acquisition in it
+                preemptions = 0;
+                allocated = 0;
+                handoffs = 0;
+                return;
+            }
+            allocated = ThreadStats.allocatedBytes() - allocated;
+            preemptions = ThreadStats.involuntarySwitches() - preemptions;
+            counted = n - first;
+            handoffs = h - handoffs;
+        }
+    }
+
+    /** Halts this JVM when the benchmark process is gone: nothing else would stop a spinning loop. */
+    private static void watchParent(final long parentPid)
+    {
+        final ProcessHandle parent = ProcessHandle.of(parentPid)
+            .orElseThrow(() -> new IllegalStateException("the benchmark process " + parentPid + " is gone"));
+        final Thread watchdog = new Thread(() ->
+        {
+            parent.onExit().join();
+            System.err.println("lock peer: the benchmark process " + parentPid + " is gone; exiting");
+            Runtime.getRuntime().halt(3);
+        }, "pgshmem-bench-lock-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    private static void say(final PrintStream out, final String line)
+    {
+        out.println(line);
+        out.flush();
+    }
+}
