@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code pgshmem demo}: a throwaway cluster in a temporary directory, two backend processes
  * passing values through a struct and a hash by label and messages through their inboxes and
- * the broadcast channel, one waiting for the other's advisory lock, the backends, locks and
- * allocations views, stop, clean up.
+ * the broadcast channel, one waiting for the other's advisory lock, a page written by one and read
+ * by the other through the shared buffers, the backends, locks, stats and allocations views,
+ * stop, clean up.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION, description = "Run a throwaway cluster with two backend processes, then remove it.")
 final class DemoCommand implements Callable<Integer>
@@ -80,6 +81,12 @@ final class DemoCommand implements Callable<Integer>
                 LocksCommand.print(out, data, false);
                 step(out, "A", a, "unlock advisory:42 ExclusiveLock");
                 out.printf("%s< %-34s %s%n", "B", "(its wait ends)", b.readLine(ANSWER));
+                step(out, "A", a, "write 16384 0 100 page written by A");
+                step(out, "B", b, "read 16384 0 100 19");
+                step(out, "B", b, "flush");
+
+                section(out, "stats -D " + data + "   (pg_stat_bgwriter and buffer hits and reads per relation)");
+                StatsCommand.print(out, data, false);
 
                 section(out, "backends -D " + data + "   (pg_stat_activity: who is attached, inboxes, counters)");
                 BackendsCommand.print(out, data, false);

@@ -32,6 +32,8 @@ class DemoTest
             assertTrue(out.contains("B> lock advisory:42 ExclusiveLock     waiting"), out);
             assertTrue(out.matches("(?s).*advisory \\| advisory:42 \\| +\\d+ \\| ExclusiveLock \\| f .*"), out);
             assertTrue(out.matches("(?s).*B< \\(its wait ends\\) +ok\\R.*"), out);
+            assertTrue(out.matches("(?s).*B> read 16384 0 100 19 +ok page written by A.*"), out);
+            assertTrue(out.matches("(?s).*\\n +16384 \\| +\\d+ \\| +\\d+ \\| +1 \\| .*"), out);
             assertTrue(out.contains("| client backend    |"), out);
             assertTrue(out.matches("(?s).* demo\\.accounts +\\| hash .*"), out);
             assertTrue(out.contains("server stopped"), out);
