@@ -167,6 +167,7 @@ class HeavyweightLockTest extends ClusterTestSupport
             assertEquals("ok", w2.readLine(WAIT));
             final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(ms < 1_000, "waiters granted " + ms + " ms after the holder died");
+            System.out.println("heavyweight waiters granted " + ms + " ms after the holder was reaped by kill -9");
             assertEquals("ok", w1.ask("lock advisory:6 ExclusiveLock nowait", WAIT), "its advisory lock went too");
             TestCluster.await("the release to be logged", () -> logContains(
                 "released 2 heavyweight lock(s) held by terminated process " + holder.pid()));

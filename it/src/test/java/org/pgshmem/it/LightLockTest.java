@@ -80,6 +80,7 @@ class LightLockTest extends ClusterTestSupport
             assertEquals("acquired", waiter.readLine(WAIT));
             final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(ms < 1_000, "the waiter got the LWLock " + ms + " ms after the holder died");
+            System.out.println("LWLock waiter acquired " + ms + " ms after the holder was killed");
             TestCluster.await("the release to be logged",
                 () -> logContains("released LWLock \"lock probe\" 0 (exclusive) held by terminated process " + holder.pid()));
         }
@@ -118,6 +119,7 @@ class LightLockTest extends ClusterTestSupport
             assertEquals("acquired", waiter.readLine(WAIT));
             final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(ms < 1_000, "the waiter got the spinlock " + ms + " ms after the holder died");
+            System.out.println("spinlock waiter acquired " + ms + " ms after the holder was killed");
             TestCluster.await("the release to be logged", () -> logContains(
                 "released spinlock at \"lock probe spinlock\"+0 held by terminated process " + holder.pid()));
             assertEquals("released", waiter.ask("unspin", WAIT));

@@ -168,6 +168,7 @@ class SharedBuffersTest extends ClusterTestSupport
             assertEquals("value 0", other.readLine(WAIT), "the content lock was released");
             final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(ms < 1_000, "the page was usable " + ms + " ms after the holder died");
+            System.out.println("buffer page usable " + ms + " ms after the pin and content-lock holder was killed");
             assertEquals("done", other.ask("increment " + REL + " 40 200 7", WAIT), "every buffer is usable again");
             TestCluster.await("the release to be logged",
                 () -> logContains("released 16 buffer pin(s) and 0 I/O(s) in progress of terminated process "
