@@ -339,7 +339,16 @@ public final class BufferManager implements ShmemModule
             long state = state(victim);
             if ((state & DIRTY) != 0)
             {
-                flushBuffer(victim);
+                try
+                {
+                    flushBuffer(victim);
+                }
+                catch (final RuntimeException ex)
+                {
+                    // the victim stays dirty (with I/O Error); the caller must not keep our pin of it
+                    unpin(victim);
+                    throw ex;
+                }
                 state = state(victim);
             }
             final boolean oldValid = (state & TAG_VALID) != 0;
@@ -522,6 +531,12 @@ public final class BufferManager implements ShmemModule
      */
     public int extend(final int relation, final LockManager locks)
     {
+        if (relation < 0)
+        {
+            // before anything is written: readBuffer would refuse the page only after the file had it
+            throw new PgException("invalid relation number " + relation, null,
+                "Relations are numbered from 0 to 2147483647.");
+        }
         final LockTag tag = LockTag.relationExtend(relation);
         locks.lock(tag, LockMode.EXCLUSIVE);
         try
@@ -803,25 +818,22 @@ public final class BufferManager implements ShmemModule
             {
                 continue;
             }
-            final int count = pins.getIntVolatile(record + Integer.BYTES);
-            // the record is written before the shared count goes up and cleared after it comes down:
-            // release only what the count holds beyond what the live processes' records can explain
-            final long state = state(buf);
-            final int beyond = refcount(state) - pinsRecordedByOthers(slot, buf);
-            final int release = Math.min(count, beyond);
-            if (release > 0)
+            // a record stands for one share of the refcount, however many pins it counts; it is
+            // written before the share is added and cleared after the share is taken away: release
+            // the share only if the refcount holds one beyond what the others' records explain
+            if (refcount(state(buf)) > sharesRecordedByOthers(slot, buf))
             {
-                descriptors.getAndAddLong(buf * LENGTH + STATE_OFFSET, -release * REFCOUNT_ONE);
-                released += release;
+                descriptors.getAndAddLong(buf * LENGTH + STATE_OFFSET, -REFCOUNT_ONE);
+                released++;
             }
             pins.putLongVolatile(record, 0);
         }
         return released;
     }
 
-    private int pinsRecordedByOthers(final int deadSlot, final int buf)
+    private int sharesRecordedByOthers(final int deadSlot, final int buf)
     {
-        int pinned = 0;
+        int shares = 0;
         for (int slot = 0; slot < slots; slot++)
         {
             if (slot == deadSlot)
@@ -833,11 +845,11 @@ public final class BufferManager implements ShmemModule
             {
                 if (pins.getIntVolatile(base + i * PIN_RECORD_LENGTH) == buf + 1)
                 {
-                    pinned += pins.getIntVolatile(base + i * PIN_RECORD_LENGTH + Integer.BYTES);
+                    shares++;
                 }
             }
         }
-        return pinned;
+        return shares;
     }
 
     /**

@@ -147,6 +147,11 @@ final class BufferMappingTable
         while (true)
         {
             j = (j + 1) & mask;
+            if (j == hole)
+            {
+                // a full partition has no free entry to end the run: every entry has been seen
+                break;
+            }
             final int je = entry(partition, j);
             final int buf = buffer.getInt(je + BUFFER_OFFSET);
             if (buf == 0)

@@ -90,27 +90,33 @@ final class BufferStats
     void hit(final int relation)
     {
         local(relation)[0]++;
-        if (++events >= FLUSH_EVERY)
-        {
-            flush();
-        }
+        counted();
     }
 
     void read(final int relation)
     {
         local(relation)[1]++;
-        events++;
+        counted();
     }
 
     void written(final int relation)
     {
         local(relation)[2]++;
-        events++;
+        counted();
         switch (writer)
         {
             case BACKEND -> buffer.getAndAddLong(BACKEND_OFFSET, 1);
             case CHECKPOINTER -> buffer.getAndAddLong(CHECKPOINT_OFFSET, 1);
             case BGWRITER -> { } // the background writer counts its writes per round, as buffers_clean
+        }
+    }
+
+    /** Every FLUSH_EVERY events of any kind the batch goes out, so that a process that only misses sends too. */
+    private void counted()
+    {
+        if (++events >= FLUSH_EVERY)
+        {
+            flush();
         }
     }
 
