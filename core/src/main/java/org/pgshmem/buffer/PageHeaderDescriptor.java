@@ -25,8 +25,9 @@ import static org.agrona.BitUtil.SIZE_OF_SHORT;
  *  +---------------------------------------------------------------+
  * </pre>
  * A page of all zeros is a new page, valid without a checksum, as in PostgreSQL. Any other page
- * carries in Checksum the low 16 bits, never 0, of a CRC-32C over the whole page (with Checksum
- * taken as 0) mixed with the block number, so that a page written at the wrong block fails too.
+ * carries in Checksum a CRC-32C over the whole page (with Checksum taken as 0), mixed with the
+ * block number and folded to 1 .. 65535 ((mixed mod 65535) + 1, as PostgreSQL folds its own), so
+ * that a page written at the wrong block fails too.
  */
 public final class PageHeaderDescriptor
 {

@@ -48,7 +48,7 @@ final class StatsCommand implements Callable<Integer>
                 final long reads = r[2];
                 relations.add(new String[] {r[0] < 0 ? "other" : Long.toString(r[0]), Long.toString(hits),
                     Long.toString(reads), Long.toString(r[3]),
-                    hits + reads == 0 ? "" : String.format("%.3f", (double)hits / (hits + reads))});
+                    hits + reads == 0 ? "" : String.format(java.util.Locale.ROOT, "%.3f", (double)hits / (hits + reads))});
             }
             final String[] relationHead = {"relation", "blks_hit", "blks_read", "blks_written", "hit_ratio"};
             if (json)

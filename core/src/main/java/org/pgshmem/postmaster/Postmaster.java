@@ -359,9 +359,19 @@ public final class Postmaster
             LockSupport.parkNanos(TICK_NANOS);
         }
         segment.postmasterState(ShmemSegment.PM_STOP_AUXILIARY);
+        boolean clean = true;
         for (final AuxChild child : children)
         {
-            child.awaitExit();
+            clean &= child.awaitExit();
+        }
+        if (!clean)
+        {
+            // the checkpointer's shutdown write of the dirty buffers may not have happened: this
+            // is not a clean shutdown, and the control file must not say it was
+            Elog.warning("shutdown was not clean: dirty shared buffers may not have been written");
+            Elog.log("database system is shut down (not cleanly: the next start will find it crashed)");
+            release(true);
+            return;
         }
         control.state(DbState.SHUT_DOWN).write(dataDir.path());
         Elog.log("database system is shut down");
@@ -509,14 +519,25 @@ public final class Postmaster
             start();
         }
 
-        void awaitExit()
+        /** Waits for the process to exit at shutdown; false when it failed or had to be killed. */
+        boolean awaitExit()
         {
+            boolean clean = false;
             try
             {
                 if (!process.waitFor(AUX_EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS))
                 {
                     Elog.warning(kind.description() + " process (PID " + process.pid() + ") did not exit; killing it");
                     kill();
+                }
+                else if (process.exitValue() != 0)
+                {
+                    Elog.warning(kind.description() + " process (PID " + process.pid() + ") exited with exit code "
+                        + process.exitValue() + " during shutdown");
+                }
+                else
+                {
+                    clean = true;
                 }
             }
             catch (final InterruptedException ex)
@@ -525,6 +546,7 @@ public final class Postmaster
                 kill();
             }
             procArray.free(slot, process.pid());
+            return clean;
         }
 
         void kill()
