@@ -30,7 +30,7 @@ import org.pgshmem.buffer.BufferManager;
  *   parent: hammer ROUND RELATION THREADS TIMEOUT_MS
  *   child:  go                                  (every thread is in its loop)
  *           ... the parent moves the phase word: WARMUP, MEASURE, STOP ...
- *   child:  done ALLOCATED_BYTES PREEMPTIONS 0 COUNT...   (one count per thread)
+ *   child:  done ALLOCATED_BYTES PREEMPTIONS CPU_NANOS 0 COUNT...   (one count per thread)
  *   parent: quit
  *   child:  bye
  * </pre>

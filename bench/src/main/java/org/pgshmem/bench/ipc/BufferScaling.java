@@ -165,13 +165,14 @@ public final class BufferScaling extends TimedDriver
         printRounds(out, "the sides", "setup");
         out.println();
         out.println("Reads per second of all sides together, median of " + repeats + " rounds (lowest –"
-            + " highest); ns per read = the time one thread takes per read (threads / rate); side A's share of the"
-            + " reads; involuntary switches of the looping threads in the windows (Linux's nonvoluntary_ctxt_switches:"
-            + " preemptions); CPUs busy in the windows, median.");
+            + " highest); ns per read = the time one thread takes per read (threads / rate); CPU ns per read = the"
+            + " looping threads' CPU time / their reads (what a read costs, without the time a thread was preempted);"
+            + " side A's share of the reads; involuntary switches of the looping threads in the windows (Linux's"
+            + " nonvoluntary_ctxt_switches: preemptions); CPUs busy in the windows, median.");
         out.println();
-        out.println("| setup | M reads/s, total | ns per read, each thread | side A's share | involuntary switches |"
-            + " CPUs busy | bytes allocated per read |");
-        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        out.println("| setup | M reads/s, total | ns per read, each thread | CPU ns per read | side A's share |"
+            + " involuntary switches | CPUs busy | bytes allocated per read |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int s = 0; s < setups.size(); s++)
         {
             final Setup setup = setups.get(s);
@@ -179,6 +180,7 @@ public final class BufferScaling extends TimedDriver
             out.println("| " + setup.label()
                 + " | " + format("**%.2f** (%.2f – %.2f)", median(m.rates) / 1e6, min(m.rates) / 1e6, max(m.rates) / 1e6)
                 + " | " + format("**%.1f**", setup.threads() * 1e9 / median(m.rates))
+                + " | " + format("%.1f (%.1f – %.1f)", median(m.cpuPerRead), min(m.cpuPerRead), max(m.cpuPerRead))
                 + " | " + (setup.sides().size() < 2 ? "–"
                     : format("%.0f%% (%.0f – %.0f)", 100 * median(m.shares), 100 * min(m.shares), 100 * max(m.shares)))
                 + " | " + (setup.sides().size() < 2 ? Long.toString(m.preempted[0])
@@ -251,6 +253,8 @@ public final class BufferScaling extends TimedDriver
         final double[] shares;
         /** CPUs busy in the window, all processes of the machine, by round. */
         final double[] busy;
+        /** CPU time of the looping threads per read, in nanoseconds, by round. */
+        final double[] cpuPerRead;
         final long[] preempted = new long[2];
         long reads;
         long allocated;
@@ -260,6 +264,7 @@ public final class BufferScaling extends TimedDriver
             rates = new double[rounds];
             shares = new double[rounds];
             busy = new double[rounds];
+            cpuPerRead = new double[rounds];
         }
 
         void record(final int r, final Window window)
@@ -269,6 +274,7 @@ public final class BufferScaling extends TimedDriver
             rates[r] = total * 1e9 / window.nanos();
             shares[r] = window.done().size() < 2 || total == 0 ? Double.NaN : (double)window.count(0) / total;
             busy[r] = window.busyCpus();
+            cpuPerRead[r] = total == 0 ? Double.NaN : (double)window.cpuNanos() / total;
             reads += total;
             allocated += window.allocatedBytes();
             for (int i = 0; i < window.done().size(); i++)

@@ -30,7 +30,7 @@ import org.pgshmem.lock.LockTag;
  *   parent: hammer ROUND plain|mark TIMEOUT_MS
  *   child:  go                                     (every thread is in its loop)
  *           ... the parent moves the phase word: WARMUP, MEASURE, STOP ...
- *   child:  done ALLOCATED_BYTES PREEMPTIONS HANDOFFS COUNT...   (one count per thread)
+ *   child:  done ALLOCATED_BYTES PREEMPTIONS CPU_NANOS HANDOFFS COUNT...   (one count per thread)
  *   parent: quit
  *   child:  bye
  * </pre>

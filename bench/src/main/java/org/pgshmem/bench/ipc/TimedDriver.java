@@ -101,6 +101,9 @@ abstract class TimedDriver extends Driver
      */
     record Window(long nanos, List<String[]> done, double busyCpus)
     {
+        /** Where the counts start in a {@code done} line's words. */
+        private static final int FIRST_COUNT = 5;
+
         /** Bytes the looping threads of every side allocated in the window. */
         long allocatedBytes()
         {
@@ -113,10 +116,16 @@ abstract class TimedDriver extends Driver
             return Long.parseLong(done.get(side)[2]);
         }
 
+        /** CPU time the looping threads of every side used in the window, in nanoseconds. */
+        long cpuNanos()
+        {
+            return done.stream().mapToLong(words -> Long.parseLong(words[3])).sum();
+        }
+
         /** The sides' own figure (EXTRA), summed. */
         long extra()
         {
-            return done.stream().mapToLong(words -> Long.parseLong(words[3])).sum();
+            return done.stream().mapToLong(words -> Long.parseLong(words[4])).sum();
         }
 
         /** Side {@code side}'s threads' counts. */
@@ -124,7 +133,7 @@ abstract class TimedDriver extends Driver
         {
             long n = 0;
             final String[] words = done.get(side);
-            for (int w = 4; w < words.length; w++)
+            for (int w = FIRST_COUNT; w < words.length; w++)
             {
                 n += Long.parseLong(words[w]);
             }
@@ -137,7 +146,7 @@ abstract class TimedDriver extends Driver
             final List<Long> counts = new ArrayList<>();
             for (final String[] words : done)
             {
-                for (int w = 4; w < words.length; w++)
+                for (int w = FIRST_COUNT; w < words.length; w++)
                 {
                     counts.add(Long.parseLong(words[w]));
                 }

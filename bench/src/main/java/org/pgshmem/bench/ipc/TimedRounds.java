@@ -21,12 +21,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   conductor: hammer R ARGS... TIMEOUT_MS          (to each side, through {@link PeerProcess#startPhase})
  *   child:     go                                   (every thread is in its loop)
  *   conductor: phase word := MEASURE; sleeps; phase word := STOP
- *   child:     done ALLOCATED_BYTES PREEMPTIONS EXTRA COUNT...   (one count per thread)
+ *   child:     done ALLOCATED_BYTES PREEMPTIONS CPU_NANOS EXTRA COUNT...   (one count per thread)
  * </pre>
  * Each thread counts the operations it made between seeing MEASURE and seeing STOP, so the
- * counts of all sides cover the same window, which the conductor times. Allocation and
- * preemptions (Linux's {@code nonvoluntary_ctxt_switches}) are those of the same stretch, summed
- * over the threads; EXTRA is a figure of the child's own, summed over its threads (the lock
+ * counts of all sides cover the same window, which the conductor times. Allocation, preemptions
+ * (Linux's {@code nonvoluntary_ctxt_switches}) and CPU time are those of the same stretch, summed
+ * over the threads: the CPU time per operation is the operation's cost without the time the
+ * thread spent preempted; EXTRA is a figure of the child's own, summed over its threads (the lock
  * handoffs of a marked round; 0 where there is none). The loops read the phase word once per
  * operation: a line only the conductor writes, three times a round, so it stays in every core's
  * cache.
@@ -65,6 +66,7 @@ final class TimedRounds
         long counted;
         long allocated;
         long preemptions;
+        long cpuNanos;
         Throwable failure;
 
         Loop(final UnsafeBuffer control, final long round)
@@ -102,6 +104,7 @@ final class TimedRounds
         {
             preemptions = ThreadStats.involuntarySwitches();
             allocated = ThreadStats.allocatedBytes();
+            cpuNanos = ThreadStats.cpuNanos();
         }
 
         /**
@@ -114,8 +117,10 @@ final class TimedRounds
             {
                 preemptions = 0;
                 allocated = 0;
+                cpuNanos = 0;
                 return;
             }
+            cpuNanos = ThreadStats.cpuNanos() - cpuNanos;
             allocated = ThreadStats.allocatedBytes() - allocated;
             preemptions = ThreadStats.involuntarySwitches() - preemptions;
             counted = n - first;
@@ -145,6 +150,7 @@ final class TimedRounds
         final StringBuilder counts = new StringBuilder();
         long allocated = 0;
         long preemptions = 0;
+        long cpuNanos = 0;
         long extra = 0;
         for (int i = 0; i < loops.length; i++)
         {
@@ -156,9 +162,10 @@ final class TimedRounds
             counts.append(' ').append(loops[i].counted);
             allocated += loops[i].allocated;
             preemptions += loops[i].preemptions;
+            cpuNanos += loops[i].cpuNanos;
             extra += loops[i].extra();
         }
-        return "done " + allocated + " " + preemptions + " " + extra + counts;
+        return "done " + allocated + " " + preemptions + " " + cpuNanos + " " + extra + counts;
     }
 
     /** A child's life: set up, say {@code ready}, {@link #serve} rounds, clean up. */
