@@ -43,12 +43,22 @@ public final class BenchCluster
     /** Creates and starts a cluster with default settings; fails with the server's messages if it does not come up. */
     public static BenchCluster start() throws IOException
     {
+        return start(List.of());
+    }
+
+    /**
+     * Creates a cluster whose configuration file sets {@code settings} ({@code name=value}, as
+     * initdb's {@code -c}: {@code shared_buffers=16}) and starts it; fails with the server's
+     * messages if it does not come up.
+     */
+    public static BenchCluster start(final List<String> settings) throws IOException
+    {
         final Path dir = Files.createTempDirectory("pgshmem-bench-");
         final ByteArrayOutputStream messages = new ByteArrayOutputStream();
         final PrintStream out = new PrintStream(messages, true, StandardCharsets.UTF_8);
         try
         {
-            InitDb.run(dir, List.of(), out);
+            InitDb.run(dir, settings, out);
             final int rc = ServerControl.start(dir, List.of(), null, TIMEOUT_SECONDS, out, out);
             final PidFile pidFile = PidFile.read(DataDirectory.of(dir).pidFile());
             if (rc != 0 || pidFile == null || !PidFile.READY.equals(pidFile.status()))

@@ -62,7 +62,15 @@ final class Ratios
         new Pair("LWLock acquire + release, shared", LockBenchmark.class, "lwlockShared", "fileLockShared",
             "FileChannel.lock + release, shared"),
         new Pair("LWLock acquire + release, shared", LockBenchmark.class, "lwlockShared", "rwLockRead",
-            "ReentrantReadWriteLock read (one process)"));
+            "ReentrantReadWriteLock read (one process)"),
+        new Pair("buffer hit: pin, share-lock, read a long, unlock, unpin", BufferBenchmark.class, "hit", "chmGet",
+            "ConcurrentHashMap<Tag, byte[]>.get + read (one process)"),
+        new Pair("buffer hit: pin, share-lock, read a long, unlock, unpin", BufferBenchmark.class, "hit",
+            "atomicsFloor", "floor: the hit path's locked instructions alone"),
+        new Pair("buffer miss: evict a clean page, read the block, as the hit", BufferBenchmark.class, "miss",
+            "fileChannelRead", "FileChannel.read, 8 KiB positional, no cache"),
+        new Pair("buffer miss: evict a clean page, read the block, as the hit", BufferBenchmark.class, "miss",
+            "fileChannelReadVerify", "FileChannel.read + Page.verify (checksum)"));
 
     private Ratios()
     {

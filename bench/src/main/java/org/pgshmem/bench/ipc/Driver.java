@@ -27,7 +27,8 @@ abstract class Driver
 {
     final PrintStream log = System.err;
     final long began = System.nanoTime();
-    private final String script;
+    /** The script's name under bench/, for messages. */
+    final String script;
     private final String[] args;
     /** The run's files, once made. */
     Path work;
@@ -219,6 +220,25 @@ abstract class Driver
             throw new IllegalArgumentException("a " + what + " is named twice in " + option);
         }
         return names;
+    }
+
+    /** A number of seconds above 0 and at most an hour, the value of {@code option}. */
+    static double seconds(final String text, final String option)
+    {
+        final double value;
+        try
+        {
+            value = Double.parseDouble(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(option + ": \"" + text + "\" is not a number");
+        }
+        if (!(value > 0) || value > 3600)
+        {
+            throw new IllegalArgumentException(option + ": " + text + " is out of range (above 0, at most 3600)");
+        }
+        return value;
     }
 
     /** A whole number from 1 to {@link Integer#MAX_VALUE}; it may contain underscores (20_000_000). */

@@ -4,15 +4,11 @@ import static org.pgshmem.bench.ipc.Figures.*;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.pgshmem.bench.BenchCluster;
 
 /**
@@ -34,10 +30,9 @@ import org.pgshmem.bench.BenchCluster;
  *
  * <p>Run it with {@code bench/run-locks} ({@code --help} lists the options).
  */
-public final class LockContention extends Driver
+public final class LockContention extends TimedDriver
 {
-    /** The files in the work directory that the peers open by name. */
-    static final String CONTROL_FILE = "control";
+    /** The files in the work directory that the peers open by name (and {@link TimedDriver#CONTROL_FILE}). */
     static final String FILE_LOCK_FILE = "file-lock";
     static final String CAS_WORD_FILE = "cas-word";
 
@@ -47,16 +42,11 @@ public final class LockContention extends Driver
     private static final String SCRIPT = "run-locks";
 
     private final Options options;
-    /** Written by the main thread, read by the shutdown hook. */
-    private final List<PeerProcess> peers = new CopyOnWriteArrayList<>();
     private final List<Contended> locks = new ArrayList<>();
-    private MappedByteBuffer mapped;
-    private UnsafeBuffer control;
-    private long round;
 
     private LockContention(final Options options)
     {
-        super(SCRIPT, options.args);
+        super(SCRIPT, options);
         this.options = options;
     }
 
@@ -68,16 +58,14 @@ public final class LockContention extends Driver
      */
     public static void main(final String[] args)
     {
-        new LockContention(parse(SCRIPT, args, Options::parse, Options::usage)).runAndExit();
+        new LockContention(parse(SCRIPT, args, a -> Options.read(new Options(), a), Options::usage)).runAndExit();
     }
 
     @Override
     void run(final PrintStream out) throws IOException, InterruptedException
     {
         final String loadBefore = Machine.loadAverage();
-        work = MappedFiles.createWorkDirectory();
-        mapped = MappedFiles.map(work.resolve(CONTROL_FILE), LockPeer.CONTROL_LENGTH);
-        control = new UnsafeBuffer(mapped);
+        createWork();
         Files.createFile(work.resolve(FILE_LOCK_FILE));
         if (options.locks.contains(LockPeer.LWLOCK) || options.locks.contains(LockPeer.HEAVYWEIGHT))
         {
@@ -102,66 +90,27 @@ public final class LockContention extends Driver
             }
             locks.add(new Contended(lock, sides, options.repeats));
         }
-        for (final Contended lock : locks)
-        {
-            progress("warm-up: " + lock.name + ", " + options.warmupSeconds + " + " + options.seconds + " s");
-            hammer(lock, options.warmupSeconds + options.seconds, null, 0);
-        }
-        for (int r = 0; r < options.repeats; r++)
-        {
-            for (int k = 0; k < locks.size(); k++)
-            {
-                final Contended lock = locks.get((k + r) % locks.size());
-                progress("round " + (r + 1) + "/" + options.repeats + ": " + lock.name);
-                hammer(lock, options.seconds, lock, r);
-            }
-        }
+        measure(locks, lock -> lock.name, this::hammer);
         report(out, loadBefore);
     }
 
     /**
      * One round of one lock: every side starts its loop, both contend for the warm-up, then for
-     * {@code seconds} of measurement; the figures go to {@code into} (null for the JIT warm-up).
+     * {@code seconds} of measurement; the figures go to round {@code r} (none for the JIT warm-up, -1).
      */
-    private void hammer(final Contended lock, final double seconds, final Contended into, final int index)
-        throws InterruptedException
+    private void hammer(final Contended lock, final double seconds, final int r) throws InterruptedException
     {
-        round++;
-        control.putLongVolatile(LockPeer.PHASE_OFFSET, LockPeer.phase(round, LockPeer.WARMUP));
-        for (final PeerProcess peer : lock.sides)
+        final Window window = round(lock.name, lock.sides,
+            Collections.nCopies(lock.sides.size(), options.handoffs ? "mark" : "plain"), seconds);
+        if (r >= 0)
         {
-            peer.startPhase(lock.name + " round " + round, "hammer " + round + (options.handoffs ? " mark" : " plain"));
-        }
-        sleep(options.warmupSeconds);
-        final long start = System.nanoTime();
-        control.putLongVolatile(LockPeer.PHASE_OFFSET, LockPeer.phase(round, LockPeer.MEASURE));
-        sleep(seconds);
-        control.putLongVolatile(LockPeer.PHASE_OFFSET, LockPeer.phase(round, LockPeer.STOP));
-        final long window = System.nanoTime() - start;
-        final List<Long> counts = new ArrayList<>();
-        long allocated = 0;
-        long handoffs = 0;
-        final long[] preempted = new long[lock.sides.size()];
-        for (int i = 0; i < lock.sides.size(); i++)
-        {
-            final String[] done = lock.sides.get(i).endPhase();
-            allocated += Long.parseLong(done[1]);
-            preempted[i] = Long.parseLong(done[2]);
-            handoffs += Long.parseLong(done[3]);
-            for (int w = 4; w < done.length; w++)
+            final long[] preempted = new long[lock.sides.size()];
+            for (int i = 0; i < preempted.length; i++)
             {
-                counts.add(Long.parseLong(done[w]));
+                preempted[i] = window.preemptions(i);
             }
+            lock.record(r, window.nanos(), window.counts(), window.allocatedBytes(), preempted, window.extra());
         }
-        if (into != null)
-        {
-            into.record(index, window, counts, allocated, preempted, handoffs);
-        }
-    }
-
-    private static void sleep(final double seconds) throws InterruptedException
-    {
-        Thread.sleep(Math.round(seconds * 1000));
     }
 
     // ---------------------------------------------------------------------------------------------- report
@@ -175,10 +124,7 @@ public final class LockContention extends Driver
         out.println("- also running: " + (cluster != null ? "the cluster (postmaster, bgwriter, checkpointer; idle),"
             + " the heartbeat threads of the attached peers, " : "")
             + "the other locks' peers (idle, blocked reading their stdin)");
-        out.println("- each round: " + options.warmupSeconds + " s with both sides looping, then " + options.seconds
-            + " s measured; one unrecorded round per lock first; " + options.repeats
-            + " rounds, locks in an order rotating each round; total "
-            + elapsedSeconds() + " s");
+        printRounds(out, "both sides", "lock");
         out.println();
         out.println("### Exclusive acquire + release of one lock, two sides at once");
         out.println();
@@ -285,35 +231,6 @@ public final class LockContention extends Driver
         return null;
     }
 
-    // ---------------------------------------------------------------------------------------------- clean-up
-
-    @Override
-    void killChildren()
-    {
-        for (final PeerProcess peer : peers)
-        {
-            peer.kill();
-        }
-    }
-
-    /** Stops every peer and unmaps the control file; the frame then stops the cluster and removes the files. */
-    @Override
-    void stopChildren()
-    {
-        for (final PeerProcess peer : peers)
-        {
-            try
-            {
-                peer.close();
-            }
-            catch (final RuntimeException ex)
-            {
-                log.println(SCRIPT + ": could not stop " + peer.name() + ": " + ex);
-            }
-        }
-        MappedFiles.unmap(mapped);
-    }
-
     /** One lock's sides and what the recorded rounds measured. */
     private static final class Contended
     {
@@ -383,19 +300,14 @@ public final class LockContention extends Driver
     }
 
     /** The command line. */
-    static final class Options
+    static final class Options extends TimedOptions
     {
-        String[] args = new String[0];
         List<String> locks = ALL_LOCKS;
-        double seconds = 2;
-        double warmupSeconds = 0.5;
-        int repeats = 5;
         boolean handoffs;
-        Duration phaseTimeout = Duration.ofSeconds(60);
 
         static void usage(final PrintStream out)
         {
-            out.println("""
+            usage(out, """
                 Usage: bench/run-locks [options]
 
                 Locks contended across two processes: two child JVMs take and release the same lock,
@@ -406,70 +318,32 @@ public final class LockContention extends Driver
                   --locks LIST         comma-separated, in this order by default:
                                        lwlock,heavyweight,filelock,cas-word,rwlock
                                        (rwlock: two threads of one process, the in-process lower bound)
-                  --seconds S          measured seconds per lock and round (default 2)
-                  --warmup S           seconds both sides loop before each measurement (default 0.5)
-                  --repeats N          recorded rounds (default 5)
-                  --phase-timeout S    a round that takes longer fails the run (default 60)
                   --handoffs           a diagnostic: each holder writes its name into an owner word, so that
                                        the table can say how often the lock passed to the other side; the
                                        write costs a cache-line transfer per handoff, so the rates are not
-                                       the plain ones
-                  --quick              --seconds 0.5 --warmup 0.25 --repeats 2 (a smoke test); options given
-                                       as well still apply
-                  -h, --help           this text""");
+                                       the plain ones""", "lock", "both sides");
         }
 
-        static Options parse(final String[] args)
+        @Override
+        int own(final String[] args, final int i)
         {
-            final Options o = new Options();
-            o.args = args.clone();
-            if (Arrays.asList(args).contains("--quick"))
+            switch (args[i])
             {
-                o.seconds = 0.5;
-                o.warmupSeconds = 0.25;
-                o.repeats = 2;
-            }
-            for (int i = 0; i < args.length; i++)
-            {
-                final String arg = args[i];
-                switch (arg)
+                case "--locks" ->
                 {
-                    case "--quick" ->
-                    {
-                        // applied above, before the options that may override it
-                    }
-                    case "--locks" -> o.locks = names(value(args, ++i, arg), ALL_LOCKS, arg, "lock");
-                    case "--seconds" -> o.seconds = seconds(value(args, ++i, arg), arg);
-                    case "--warmup" -> o.warmupSeconds = seconds(value(args, ++i, arg), arg);
-                    case "--handoffs" -> o.handoffs = true;
-                    case "--repeats" -> o.repeats = positive(value(args, ++i, arg), arg);
-                    case "--phase-timeout" -> o.phaseTimeout = Duration.ofSeconds(positive(value(args, ++i, arg), arg));
-                    default -> throw new IllegalArgumentException("unknown option \"" + arg + "\"");
+                    locks = names(value(args, i + 1, args[i]), ALL_LOCKS, args[i], "lock");
+                    return i + 1;
+                }
+                case "--handoffs" ->
+                {
+                    handoffs = true;
+                    return i;
+                }
+                default ->
+                {
+                    return -1;
                 }
             }
-            if (o.warmupSeconds + o.seconds + 10 > o.phaseTimeout.toSeconds())
-            {
-                throw new IllegalArgumentException("--phase-timeout must exceed --warmup + --seconds by 10 s at least");
-            }
-            return o;
-        }
-
-        private static double seconds(final String text, final String option)
-        {
-            final double value;
-            try
-            {
-                value = Double.parseDouble(text);
-            }
-            catch (final NumberFormatException ex)
-            {
-                throw new IllegalArgumentException(option + ": \"" + text + "\" is not a number");
-            }
-            if (!(value > 0) || value > 3600)
-            {
-                throw new IllegalArgumentException(option + ": " + text + " is out of range (above 0, at most 3600)");
-            }
-            return value;
         }
     }
 }

@@ -1,17 +1,12 @@
 package org.pgshmem.bench.ipc;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.agrona.concurrent.UnsafeBuffer;
@@ -29,23 +24,21 @@ import org.pgshmem.lock.LockTag;
  * this one, for the in-process lock) does the same. Started by {@link PeerProcess}; not for
  * running by hand: {@code LockPeer <lock> <parent pid> <work directory> <data directory|-> <threads>}.
  *
- * <p>It speaks {@link PeerProcess}'s lines with a verb of its own:
+ * <p>It speaks {@link PeerProcess}'s lines and runs {@link TimedRounds}' rounds:
  * <pre>
  *   child:  ready                                  (attached, tranche found, files open)
  *   parent: hammer ROUND plain|mark TIMEOUT_MS
  *   child:  go                                     (every thread is in its loop)
  *           ... the parent moves the phase word: WARMUP, MEASURE, STOP ...
- *   child:  done ALLOCATED_BYTES PREEMPTIONS HANDOFFS COUNT...   (one count per thread)
+ *   child:  done ALLOCATED_BYTES PREEMPTIONS CPU_NANOS HANDOFFS COUNT...   (one count per thread)
  *   parent: quit
  *   child:  bye
  * </pre>
  * Each thread counts the acquisitions it made between seeing the phase word say MEASURE and
- * seeing it say STOP; allocation and preemptions are those of the same stretch, summed over the
- * threads. With {@code mark}, each thread also writes its name into the owner word while it holds
- * the lock and counts the acquisitions that found another side's name there: the handoffs
- * ({@code -1} without {@code mark}). That costs a cache-line transfer per handoff, so a marked
- * round's rates are not the plain ones. The loops read the phase word once per acquisition: a line that only the parent
- * writes, three times a round, so it stays in every core's cache.
+ * seeing it say STOP. With {@code mark}, each thread also writes its name into the owner word
+ * while it holds the lock and counts the acquisitions that found another side's name there: the
+ * handoffs (0 without {@code mark}). That costs a cache-line transfer per handoff, so a marked
+ * round's rates are not the plain ones.
  *
  * <p>A watchdog thread halts this JVM when the parent is gone, so that a killed benchmark never
  * leaves a process spinning on a core.
@@ -63,14 +56,8 @@ public final class LockPeer
     /** ReentrantReadWriteLock's write lock, two threads of one process (it cannot cross processes). */
     static final String RW_LOCK = "rwlock";
 
-    /** The phase word's offset in the control file; the file is one page, the word alone on its line. */
-    static final int PHASE_OFFSET = 0;
-    /** The owner word, written only by the lock's holder in a marked round; two lines from the phase word. */
+    /** The owner word of the control file, written only by the lock's holder in a marked round; two lines from the phase word. */
     static final int OWNER_OFFSET = 128;
-    static final int CONTROL_LENGTH = 4096;
-    static final int WARMUP = 1;
-    static final int MEASURE = 2;
-    static final int STOP = 3;
 
     /** The tranche both processes find by name. */
     static final String TRANCHE = "LockContention";
@@ -78,12 +65,6 @@ public final class LockPeer
 
     private LockPeer()
     {
-    }
-
-    /** The phase word's value for {@code state} of {@code round}: a new round can never see an old round's STOP. */
-    static long phase(final long round, final int state)
-    {
-        return round << 2 | state;
     }
 
     /**
@@ -107,44 +88,26 @@ public final class LockPeer
      */
     public static void main(final String[] args)
     {
-        final PrintStream out = System.out;
-        try
+        TimedRounds.runChild(Long.parseLong(args[1]), "lock peer", out ->
         {
             final String lock = args[0];
-            final long parentPid = Long.parseLong(args[1]);
             final Path work = Path.of(args[2]);
             final Path dataDir = args[3].equals("-") ? null : Path.of(args[3]);
             final int threads = Integer.parseInt(args[4]);
-            watchParent(parentPid);
-            final MappedByteBuffer mapped = MappedFiles.map(work.resolve(LockContention.CONTROL_FILE), CONTROL_LENGTH);
+            final MappedByteBuffer mapped = MappedFiles.map(work.resolve(TimedDriver.CONTROL_FILE),
+                TimedRounds.CONTROL_LENGTH);
             try (Target target = open(lock, work, dataDir))
             {
                 final UnsafeBuffer control = new UnsafeBuffer(mapped);
-                say(out, "ready");
-                final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                String line;
-                while ((line = in.readLine()) != null && !line.equals("quit"))
-                {
-                    final String[] words = line.split(" ");
-                    if (!words[0].equals("hammer"))
-                    {
-                        throw new IllegalArgumentException("unknown command \"" + line + "\"");
-                    }
-                    say(out, hammer(target, control, Long.parseLong(words[1]), words[2].equals("mark"), threads, out));
-                }
+                TimedRounds.say(out, "ready");
+                TimedRounds.serve(out, words -> hammer(target, control, Long.parseLong(words[1]), words[2].equals("mark"),
+                    threads, out));
             }
             finally
             {
                 MappedFiles.unmap(mapped);
             }
-            say(out, "bye");
-        }
-        catch (final Throwable ex)
-        {
-            say(out, "error " + String.valueOf(ex).replace('\n', ' '));
-            ex.printStackTrace();
-            System.exit(1);
-        }
+        });
     }
 
     private static Target open(final String lock, final Path work, final Path dataDir) throws IOException
@@ -232,7 +195,7 @@ public final class LockPeer
             case CAS_WORD ->
             {
                 final MappedByteBuffer mapped = MappedFiles.map(work.resolve(LockContention.CAS_WORD_FILE),
-                    CONTROL_LENGTH);
+                    TimedRounds.CONTROL_LENGTH);
                 final UnsafeBuffer word = new UnsafeBuffer(mapped);
                 yield new Target()
                 {
@@ -286,101 +249,53 @@ public final class LockPeer
         };
     }
 
-    /**
-     * Starts {@code threads} threads on the loop, says {@code go} once all of them are in it,
-     * waits for them to see STOP; returns the {@code done} line.
-     */
+    /** Runs one round with {@code threads} threads on the loop; returns the {@code done} line. */
     private static String hammer(final Target target, final UnsafeBuffer control, final long round, final boolean mark,
-        final int threads, final PrintStream out) throws Exception
+        final int threads, final PrintStream out) throws InterruptedException
     {
-        final CountDownLatch looping = new CountDownLatch(threads);
         final Loop[] loops = new Loop[threads];
-        final Thread[] running = new Thread[threads];
         for (int i = 0; i < threads; i++)
         {
-            loops[i] = new Loop(target, control, round, mark ? ProcessHandle.current().pid() << 8 | i : 0, looping);
-            running[i] = new Thread(loops[i], "pgshmem-bench-lock-" + i);
-            running[i].start();
+            loops[i] = new Loop(target, control, round, mark ? ProcessHandle.current().pid() << 8 | i : 0);
         }
-        if (!looping.await(60, TimeUnit.SECONDS))
-        {
-            throw new IllegalStateException("the loop threads did not start within 60 s");
-        }
-        say(out, "go");
-        final StringBuilder counts = new StringBuilder();
-        long allocated = 0;
-        long preemptions = 0;
-        long handoffs = mark ? 0 : -1;
-        for (int i = 0; i < threads; i++)
-        {
-            running[i].join();
-            if (loops[i].failure != null)
-            {
-                throw new IllegalStateException("loop thread " + i + " failed", loops[i].failure);
-            }
-            counts.append(' ').append(loops[i].counted);
-            allocated += loops[i].allocated;
-            preemptions += loops[i].preemptions;
-            handoffs += mark ? loops[i].handoffs : 0;
-        }
-        return "done " + allocated + " " + preemptions + " " + handoffs + counts;
+        return TimedRounds.hammer(loops, "pgshmem-bench-lock", out);
     }
 
-    /** One thread's loop and what it counted. */
-    private static final class Loop implements Runnable
+    /** One thread's loop: acquire, (mark,) release; and the handoffs it counted. */
+    private static final class Loop extends TimedRounds.Loop
     {
         private final Target target;
-        private final UnsafeBuffer control;
-        private final long measure;
-        private final long stop;
         /** This thread's name in the owner word; 0 when the round is not marked. */
         private final long name;
-        private final CountDownLatch looping;
-        long counted;
-        long handoffs;
-        long allocated;
-        long preemptions;
-        Throwable failure;
+        private long handoffs;
 
-        Loop(final Target target, final UnsafeBuffer control, final long round, final long name,
-            final CountDownLatch looping)
+        Loop(final Target target, final UnsafeBuffer control, final long round, final long name)
         {
-            this.name = name;
+            super(control, round);
             this.target = target;
-            this.control = control;
-            this.measure = phase(round, MEASURE);
-            this.stop = phase(round, STOP);
-            this.looping = looping;
+            this.name = name;
         }
 
         @Override
-        public void run()
+        long extra()
         {
-            try
-            {
-                looping.countDown();
-                spin();
-            }
-            catch (final Throwable ex)
-            {
-                failure = ex;
-            }
+            return handoffs;
         }
 
-        private void spin() throws IOException
+        @Override
+        void spin() throws IOException
         {
             long n = 0;
             long h = 0;
             long first = -1;
             long phase;
-            while ((phase = control.getLongVolatile(PHASE_OFFSET)) != stop)
+            while ((phase = control.getLongVolatile(TimedRounds.PHASE_OFFSET)) != stop)
             {
                 if (first < 0 && phase == measure)
                 {
                     first = n;
                     handoffs = h;
-                    preemptions = ThreadStats.involuntarySwitches();
-                    allocated = ThreadStats.allocatedBytes();
+                    opened();
                 }
                 target.acquire();
                 // under the lock: plain accesses, ordered by the lock's own acquire and release
@@ -392,39 +307,9 @@ public final class LockPeer
                 target.release();
                 n++;
             }
-            if (first < 0)
-            {
-                // the window passed while this thread waited for the lock: it made no acquisition in it
-                preemptions = 0;
-                allocated = 0;
-                handoffs = 0;
-                return;
-            }
-            allocated = ThreadStats.allocatedBytes() - allocated;
-            preemptions = ThreadStats.involuntarySwitches() - preemptions;
-            counted = n - first;
-            handoffs = h - handoffs;
+            // a thread that waited for the lock the whole window made no acquisition in it
+            handoffs = first < 0 ? 0 : h - handoffs;
+            closed(first, n);
         }
-    }
-
-    /** Halts this JVM when the benchmark process is gone: nothing else would stop a spinning loop. */
-    private static void watchParent(final long parentPid)
-    {
-        final ProcessHandle parent = ProcessHandle.of(parentPid)
-            .orElseThrow(() -> new IllegalStateException("the benchmark process " + parentPid + " is gone"));
-        final Thread watchdog = new Thread(() ->
-        {
-            parent.onExit().join();
-            System.err.println("lock peer: the benchmark process " + parentPid + " is gone; exiting");
-            Runtime.getRuntime().halt(3);
-        }, "pgshmem-bench-lock-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-    }
-
-    private static void say(final PrintStream out, final String line)
-    {
-        out.println(line);
-        out.flush();
     }
 }

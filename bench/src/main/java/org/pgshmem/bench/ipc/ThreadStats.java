@@ -6,8 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Two facts about the calling thread, read before and after a measured loop: bytes it
- * allocated (the loops must allocate nothing) and how often the kernel took its core away
+ * Facts about the calling thread, read before and after a measured loop: bytes it
+ * allocated (the loops must allocate nothing), the CPU time it used, and how often the kernel
+ * took its core away
  * (Linux's {@code nonvoluntary_ctxt_switches}; each one is a stall of a spinning side and
  * explains a long maximum).
  */
@@ -20,6 +21,12 @@ final class ThreadStats
 
     private ThreadStats()
     {
+    }
+
+    /** CPU time the calling thread has used so far, in nanoseconds. */
+    static long cpuNanos()
+    {
+        return THREADS.getCurrentThreadCpuTime();
     }
 
     /** Bytes the calling thread has allocated so far. */
