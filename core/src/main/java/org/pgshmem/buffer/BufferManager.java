@@ -84,6 +84,7 @@ public final class BufferManager implements ShmemModule
     private UnsafeBuffer[] pages;
     private RelationFiles files;
     private ByteBuffer io;
+    private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     private LongConsumer walFlush = lsn -> { };
 
     @Override
@@ -308,7 +309,7 @@ public final class BufferManager implements ShmemModule
         try
         {
             f.read(relation, block, io);
-            if (!Page.verify(io, block))
+            if (!Page.verify(io, block, crc))
             {
                 throw new PgException("invalid page in block " + Integer.toUnsignedString(block) + " of relation "
                     + Integer.toUnsignedString(relation), "The checksum or header of the page on disk is wrong;"
@@ -544,7 +545,7 @@ public final class BufferManager implements ShmemModule
             final RelationFiles f = files();
             final int block = f.nblocks(relation);
             Page.init(io);
-            Page.setChecksum(io, block);
+            Page.setChecksum(io, block, crc);
             f.write(relation, block, io);
             return readBuffer(relation, block);
         }
@@ -629,7 +630,7 @@ public final class BufferManager implements ShmemModule
                 walFlush.accept(io.getLong(PageHeaderDescriptor.LSN_OFFSET));
                 if (!Page.isNew(io))
                 {
-                    Page.setChecksum(io, block);
+                    Page.setChecksum(io, block, crc);
                 }
                 f.write(relation, block, io);
             }

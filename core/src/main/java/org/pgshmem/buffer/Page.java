@@ -54,10 +54,23 @@ public final class Page
     /** The checksum the page should carry as block {@code block}: 1 to 65535, never 0. */
     public static int checksum(final ByteBuffer page, final int block)
     {
+        return checksum(page, block, new CRC32C());
+    }
+
+    /**
+     * The same, with a caller's CRC-32C so that the I/O path allocates nothing; the page's
+     * position and limit are left as the caller had them.
+     */
+    public static int checksum(final ByteBuffer page, final int block, final CRC32C crc)
+    {
         final short stored = page.getShort(CHECKSUM_OFFSET);
         page.putShort(CHECKSUM_OFFSET, (short)0);
-        final CRC32C crc = new CRC32C();
-        crc.update(page.duplicate().clear());
+        final int position = page.position();
+        final int limit = page.limit();
+        crc.reset();
+        page.limit(PAGE_SIZE).position(0);
+        crc.update(page);
+        page.limit(limit).position(position);
         page.putShort(CHECKSUM_OFFSET, stored);
         final long mixed = (crc.getValue() ^ (block & 0xFFFF_FFFFL) * 0x9E37_79B9L) & 0xFFFF_FFFFL;
         return (int)(mixed % 65535) + 1;
@@ -66,13 +79,25 @@ public final class Page
     /** Sets the checksum for block {@code block}, just before the page is written. */
     public static void setChecksum(final ByteBuffer page, final int block)
     {
-        page.putShort(CHECKSUM_OFFSET, (short)checksum(page, block));
+        setChecksum(page, block, new CRC32C());
+    }
+
+    /** {@link #setChecksum(ByteBuffer, int)} with a caller's CRC-32C. */
+    public static void setChecksum(final ByteBuffer page, final int block, final CRC32C crc)
+    {
+        page.putShort(CHECKSUM_OFFSET, (short)checksum(page, block, crc));
     }
 
     /** PageIsVerified: a new page, or one whose size/version word and checksum are right for {@code block}. */
     public static boolean verify(final ByteBuffer page, final int block)
     {
+        return verify(page, block, new CRC32C());
+    }
+
+    /** {@link #verify(ByteBuffer, int)} with a caller's CRC-32C. */
+    public static boolean verify(final ByteBuffer page, final int block, final CRC32C crc)
+    {
         return isNew(page) || (page.getShort(SIZE_VERSION_OFFSET) & 0xFFFF) == (PAGE_SIZE | PAGE_LAYOUT_VERSION)
-            && (page.getShort(CHECKSUM_OFFSET) & 0xFFFF) == checksum(page, block);
+            && (page.getShort(CHECKSUM_OFFSET) & 0xFFFF) == checksum(page, block, crc);
     }
 }
