@@ -40,7 +40,10 @@ public interface ShmemModule
     /**
      * In the postmaster, after process {@code pid} in proc-array slot {@code slot} died without
      * detaching and before its slot is freed: release whatever the module's shared state says it
-     * held (locks, pins) and wake its waiters. Runs for every module, in order.
+     * held (locks, pins) and wake its waiters. Runs for every module in reverse initialization
+     * order (custom modules first), before the lwlock module releases the dead process's LWLocks:
+     * an LWLock it held exclusively can be taken over with {@code LWLock.adoptExclusive} to repair
+     * what it protects; do not wait here for one it may have held shared.
      */
     default void cleanupProcess(final int slot, final long pid)
     {
