@@ -17,20 +17,24 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  +-------------------------------------------+-------------------+
  *  |  Tag: Relation                                                |  8
  *  |  Tag: Block                                                   | 12
- *  |  Reserved up to 64                                           ...
+ *  +---------------------------------------------------------------+
+ *  |  Content Lock: an LWLock's State, Waiters, Ticket (24 bytes)  | 16
+ *  |  Reserved up to 64                                           ... 40
  *  +---------------------------------------------------------------+
  * </pre>
  * The low word is PostgreSQL's BUF_STATE: refcount, usage count (0 to 5) and flags. The I/O owner
  * names the process doing the read or write that I/O In Progress announces, set in the same
  * compare-and-set, so that the cleanup of a dead process can end its I/O (AbortBufferIO). There is
  * no header spinlock: the tag changes only while its two mapping partitions are locked exclusively
- * and the buffer is pinned by the changer alone.
+ * and the buffer is pinned by the changer alone. The content lock lives in the same line, as in
+ * PostgreSQL since 9.6: a read writes one line (pin, lock, unlock, unpin), not two.
  */
 public final class BufferDescriptorLayout
 {
     public static final int STATE_OFFSET = 0;
     public static final int TAG_RELATION_OFFSET = STATE_OFFSET + SIZE_OF_LONG;
     public static final int TAG_BLOCK_OFFSET = TAG_RELATION_OFFSET + SIZE_OF_INT;
+    public static final int CONTENT_LOCK_OFFSET = TAG_BLOCK_OFFSET + SIZE_OF_INT;
     public static final int LENGTH = CACHE_LINE_LENGTH;
 
     public static final long REFCOUNT_ONE = 1;

@@ -57,7 +57,6 @@ public final class BufferManager implements ShmemModule
     public static final String BLOCKS_LABEL = "Buffer Blocks";
     public static final String MAPPING_LABEL = "Buffer Mapping Table";
     public static final String MAPPING_TRANCHE = "BufferMapping";
-    public static final String CONTENT_TRANCHE = "BufferContent";
     public static final String PINS_LABEL = "Buffer Pins";
 
     /** Buffers one process may pin at once. */
@@ -73,7 +72,7 @@ public final class BufferManager implements ShmemModule
     private AtomicBuffer pins;
     private BufferMappingTable mapping;
     private LWLockTranche mappingLocks;
-    private LWLockTranche contentLocks;
+    private LWLock[] contentLocks;
     private BufferStrategy strategy;
     private BufferStats stats;
     private MyProc me;
@@ -111,7 +110,6 @@ public final class BufferManager implements ShmemModule
         size = ShmemSize.addSize(size, ShmemSize.alignUp(ShmemSize.mulSize(n, PAGE_SIZE)));
         size = ShmemSize.addSize(size, ShmemSize.alignUp(BufferMappingTable.length(BufferMappingTable.partitionCapacity(n))));
         size = ShmemSize.addSize(size, ShmemSize.alignUp(LWLockTranche.shmemSize(BufferMappingTable.PARTITIONS)));
-        size = ShmemSize.addSize(size, ShmemSize.alignUp(LWLockTranche.shmemSize(n)));
         size = ShmemSize.addSize(size, ShmemSize.alignUp(pinsSize(settings)));
         size = ShmemSize.addSize(size, ShmemSize.alignUp(BufferStrategy.LENGTH));
         return ShmemSize.addSize(size, ShmemSize.alignUp(BufferStats.LENGTH));
@@ -130,7 +128,13 @@ public final class BufferManager implements ShmemModule
         this.mapping = new BufferMappingTable(
             shmem.initStruct(MAPPING_LABEL, BufferMappingTable.length(capacity), StructInit.ZEROED).buffer(), capacity);
         this.mappingLocks = LWLockTranche.init(shmem, MAPPING_TRANCHE, BufferMappingTable.PARTITIONS);
-        this.contentLocks = LWLockTranche.init(shmem, CONTENT_TRANCHE, nbuffers);
+        final int descriptorsAt = (int)shmem.findStruct(DESCRIPTORS_LABEL).offset();
+        this.contentLocks = new LWLock[nbuffers];
+        for (int buf = 0; buf < nbuffers; buf++)
+        {
+            contentLocks[buf] = LWLock.embedded(shmem, descriptorsAt + buf * LENGTH + CONTENT_LOCK_OFFSET,
+                "BufferContent " + buf);
+        }
         this.pins = shmem.initStruct(PINS_LABEL, pinsSize(settings), StructInit.ZEROED).buffer();
         this.strategy = new BufferStrategy(shmem.initStruct(BufferStrategy.LABEL, BufferStrategy.LENGTH,
             StructInit.ZEROED).buffer(), nbuffers);
@@ -502,13 +506,13 @@ public final class BufferManager implements ShmemModule
     /** LockBuffer: takes the buffer's content lock, shared to read the page, exclusive to change it. */
     public void lockBuffer(final int buf, final LWLockMode mode)
     {
-        contentLocks.get(buf).acquire(mode);
+        contentLocks[buf].acquire(mode);
     }
 
     /** Releases the content lock taken with {@link #lockBuffer}. */
     public void unlockBuffer(final int buf, final LWLockMode mode)
     {
-        contentLocks.get(buf).release(mode);
+        contentLocks[buf].release(mode);
     }
 
     /** MarkBufferDirty: the page was changed (under the exclusive content lock) and must be written before eviction. */
@@ -613,7 +617,7 @@ public final class BufferManager implements ShmemModule
      */
     boolean flushBuffer(final int buf)
     {
-        final LWLock content = contentLocks.get(buf);
+        final LWLock content = contentLocks[buf];
         content.acquire(LWLockMode.SHARED);
         try
         {

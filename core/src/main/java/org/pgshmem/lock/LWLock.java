@@ -34,6 +34,21 @@ public final class LWLock
     private final MyProc me;
     private final String name;
 
+    /**
+     * An LWLock whose {@link LWLockDescriptor} fields lie at {@code segmentOffset} in the segment,
+     * inside a structure of the caller's (a buffer descriptor embeds its content lock, as
+     * PostgreSQL's BufferDesc does): 8-byte aligned, {@link LWLockDescriptor#TICKET_OFFSET} + 8
+     * bytes long, zero when first used.
+     */
+    public static LWLock embedded(final org.pgshmem.shmem.Shmem shmem, final int segmentOffset, final String name)
+    {
+        if ((segmentOffset & 7) != 0)
+        {
+            throw new IllegalArgumentException("an LWLock must be 8-byte aligned: " + segmentOffset);
+        }
+        return new LWLock(shmem.segment().buffer(), segmentOffset, shmem.processLocal(MyProc.class, MyProc::new), name);
+    }
+
     LWLock(final AtomicBuffer segment, final int offset, final MyProc me, final String name)
     {
         this.segment = segment;
