@@ -4,6 +4,7 @@ import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
 
 import org.agrona.BitUtil;
 import org.agrona.concurrent.AtomicBuffer;
+import org.pgshmem.util.LinearProbing;
 
 /**
  * The buffer mapping table (PostgreSQL's buf_table.c): page tag to buffer, in
@@ -160,8 +161,7 @@ final class BufferMappingTable
             }
             final long t = buffer.getLong(je + TAG_OFFSET);
             final int k = home(t);
-            final boolean stays = hole <= j ? hole < k && k <= j : hole < k || k <= j;
-            if (!stays)
+            if (LinearProbing.movesIntoHole(hole, j, k))
             {
                 final int he = entry(partition, hole);
                 buffer.putLong(he + TAG_OFFSET, t);

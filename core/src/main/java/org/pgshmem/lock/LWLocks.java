@@ -46,17 +46,22 @@ public final class LWLocks implements ShmemModule
      */
     public void releaseAllHeldBy(final int slot, final long pid)
     {
-        cleanupProcess(slot, pid);
+        release(slot, pid, "process " + pid + " at its detach");
     }
 
     @Override
     public void cleanupProcess(final int slot, final long pid)
     {
+        release(slot, pid, "terminated process " + pid);
+    }
+
+    private void release(final int slot, final long pid, final String holder)
+    {
         final AtomicBuffer procs = shmem.findStruct(ProcArray.LABEL).buffer();
         final long spinlock = SpinLock.releaseHeldBy(segment, procs, slot, pid);
         if (spinlock >= 0)
         {
-            Elog.log("released spinlock at " + describe(spinlock) + " held by terminated process " + pid);
+            Elog.log("released spinlock at " + describe(spinlock) + " held by " + holder);
         }
         cancelWait(slot);
         final int base = slotOffset(slot);
@@ -72,7 +77,7 @@ public final class LWLocks implements ShmemModule
             if (releaseHeld(procs, slot, lock, LWLockMode.ofBit(entry)))
             {
                 Elog.log("released LWLock " + describe(lock) + " (" + LWLockMode.ofBit(entry).name().toLowerCase()
-                    + ") held by terminated process " + pid);
+                    + ") held by " + holder);
                 LWLock.wakeWaiters(segment, procs, lock);
             }
             procs.putIntVolatile(at, 0);

@@ -1,5 +1,7 @@
 package org.pgshmem.lock;
 
+import org.pgshmem.util.LinearProbing;
+
 /**
  * This process's own counts of the heavyweight locks it holds (PostgreSQL's LOCALLOCK table):
  * (tag, mode) to how many times it was taken, so that taking a held lock again touches no
@@ -80,8 +82,7 @@ final class LocalLockTable
                 break;
             }
             final int k = home(highs[j], lows[j], modes[j]);
-            final boolean stays = hole <= j ? hole < k && k <= j : hole < k || k <= j;
-            if (!stays)
+            if (LinearProbing.movesIntoHole(hole, j, k))
             {
                 highs[hole] = highs[j];
                 lows[hole] = lows[j];

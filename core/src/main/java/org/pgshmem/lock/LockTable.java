@@ -3,6 +3,7 @@ package org.pgshmem.lock;
 import static org.pgshmem.lock.LockTableDescriptor.*;
 
 import org.agrona.concurrent.AtomicBuffer;
+import org.pgshmem.util.LinearProbing;
 
 /**
  * Flyweight over the lock table ({@link LockTableDescriptor}): find, create and remove entries
@@ -137,8 +138,7 @@ final class LockTable
                 break;
             }
             final int k = home(h, buffer.getLong(je + TAG_LOW_OFFSET));
-            final boolean stays = hole <= j ? hole < k && k <= j : hole < k || k <= j;
-            if (!stays)
+            if (LinearProbing.movesIntoHole(hole, j, k))
             {
                 buffer.putBytes(entry(partition, hole), buffer, je, stride);
                 hole = j;
