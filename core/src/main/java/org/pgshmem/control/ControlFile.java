@@ -168,27 +168,45 @@ public final class ControlFile
         return this;
     }
 
+    /**
+     * Points the file at a new checkpoint (its record's location, its redo location, when it was
+     * made and the next transaction id it recorded); {@link #write} makes it durable.
+     */
+    public ControlFile checkpoint(final long checkpointLsn, final long redoLsn, final long timeSeconds,
+        final long nextXid)
+    {
+        this.checkpointLsn = checkpointLsn;
+        this.redoLsn = redoLsn;
+        this.checkpointTimeSeconds = timeSeconds;
+        this.nextXid = nextXid;
+        return this;
+    }
+
     /** When the file was last written, epoch seconds. */
     public long timeSeconds()
     {
         return timeSeconds;
     }
 
+    /** Location of the latest checkpoint record. */
     public long checkpointLsn()
     {
         return checkpointLsn;
     }
 
+    /** Where replay starts after a crash: the latest checkpoint's redo location. */
     public long redoLsn()
     {
         return redoLsn;
     }
 
+    /** When the latest checkpoint started, epoch seconds. */
     public long checkpointTimeSeconds()
     {
         return checkpointTimeSeconds;
     }
 
+    /** The next transaction id as of the latest checkpoint. */
     public long nextXid()
     {
         return nextXid;

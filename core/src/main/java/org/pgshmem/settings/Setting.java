@@ -42,6 +42,11 @@ public record Setting(String name, Type type, String defaultValue, double min, d
         return new Setting(name, Type.REAL, Double.toString(def), min, max, Unit.NONE, description, java.util.List.of());
     }
 
+    static Setting bool(final String name, final boolean def, final String description)
+    {
+        return new Setting(name, Type.BOOLEAN, def ? "on" : "off", 0, 0, Unit.NONE, description, java.util.List.of());
+    }
+
     static Setting string(final String name, final String def, final String description)
     {
         return new Setting(name, Type.STRING, def, 0, 0, Unit.NONE, description, java.util.List.of());

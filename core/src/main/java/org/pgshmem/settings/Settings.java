@@ -62,6 +62,22 @@ public final class Settings
             "maximum time to wait for a heavyweight lock; 0 waits forever"));
         define(Setting.integer("checkpoint_timeout", 300, 30, 86400, Unit.SECONDS,
             "maximum time between automatic WAL checkpoints"));
+        define(Setting.real("checkpoint_completion_target", 0.9, 0, 1,
+            "time spent flushing dirty buffers during a checkpoint, as a fraction of the checkpoint interval"));
+        define(Setting.integer("max_wal_size", 1024, 2, Integer.MAX_VALUE, Unit.MEGABYTES,
+            "WAL size that triggers a checkpoint"));
+        define(Setting.integer("min_wal_size", 80, 2, Integer.MAX_VALUE, Unit.MEGABYTES,
+            "WAL size below which old segments are recycled rather than removed"));
+        define(Setting.integer("wal_buffers", -1, -1, 2048, Unit.BLOCKS,
+            "WAL pages in shared memory; -1: shared_buffers/32, at least 512kB, at most 16MB"));
+        define(Setting.bool("fsync", true,
+            "forces WAL and data files to disk; off risks losing committed data in a crash of the machine"));
+        define(Setting.bool("synchronous_commit", true,
+            "a commit waits for its WAL to be flushed; off acknowledges before the flush"));
+        define(Setting.bool("full_page_writes", true,
+            "writes a full image of a page at its first change after a checkpoint, so that torn pages heal"));
+        define(Setting.string("encryption_key_file", "",
+            "file with the key that wraps the WAL encryption key; set by initdb --encryption-key-file"));
     }
 
     private final Map<String, Object> values;

@@ -12,6 +12,8 @@ public enum Unit
     BYTES(1, true),
     /** Memory counted in kilobytes. */
     KILOBYTES(1024, true),
+    /** Memory counted in megabytes (max_wal_size). */
+    MEGABYTES(1024 * 1024, true),
     /** Memory counted in 8 kB blocks (shared_buffers). */
     BLOCKS(8192, true),
     /** Time counted in milliseconds. */
