@@ -18,6 +18,7 @@ import org.pgshmem.shmem.Shmem;
 import org.pgshmem.shmem.ShmemSegment;
 import org.pgshmem.shmem.ShmemSize;
 import org.pgshmem.util.PgException;
+import org.pgshmem.wal.Wal;
 
 /**
  * The modules of one process, in initialization order (PostgreSQL's ipci.c): the built-in ones
@@ -40,7 +41,7 @@ public final class Modules
     static List<ShmemModule> builtins()
     {
         return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), new LockManager(),
-            new BufferManager());
+            new BufferManager(), new Wal());
     }
 
     /** Built-in modules plus those {@code preload_modules} names, found with ServiceLoader. */
