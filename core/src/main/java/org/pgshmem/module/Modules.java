@@ -46,7 +46,7 @@ public final class Modules
         final BufferManager buffers = new BufferManager();
         final Wal wal = new Wal();
         // the transactions use this process's instances of the modules below them
-        final Clog clog = new Clog(wal::flush);
+        final Clog clog = new Clog(wal);
         return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), locks,
             buffers, wal, clog, new Transactions(clog, wal, buffers, locks));
     }

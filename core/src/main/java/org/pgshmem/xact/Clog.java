@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.LongConsumer;
 
 import org.agrona.concurrent.AtomicBuffer;
 import org.pgshmem.buffer.Page;
@@ -22,6 +21,7 @@ import org.pgshmem.shmem.Shmem;
 import org.pgshmem.shmem.ShmemSize;
 import org.pgshmem.shmem.StructInit;
 import org.pgshmem.util.PgException;
+import org.pgshmem.wal.Wal;
 
 /**
  * The commit log (PostgreSQL's clog.c over slru.c), a module: the status of every transaction,
@@ -61,7 +61,7 @@ public final class Clog implements ShmemModule
     private static final int SET_IF_IN_PROGRESS = 2;
     private static final long DEAD_SHARE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    private final LongConsumer walFlush;
+    private final Wal wal;
     private AtomicBuffer ctl;
     private AtomicBuffer pages;
     private LWLock lock;
@@ -71,12 +71,12 @@ public final class Clog implements ShmemModule
     private int lastBuffer;
 
     /**
-     * The commit log of a process whose WAL is flushed up to an LSN by {@code walFlush} before a
-     * page holding a commit at that LSN is written.
+     * The commit log of a process whose WAL is {@code wal}: flushed up to a commit before a page
+     * holding its status is written, and whose checkpoints write the log ({@link #checkpoint}).
      */
-    public Clog(final LongConsumer walFlush)
+    public Clog(final Wal wal)
     {
-        this.walFlush = walFlush;
+        this.wal = wal;
     }
 
     @Override
@@ -104,6 +104,8 @@ public final class Clog implements ShmemModule
         this.lock = LWLockTranche.init(shmem, TRANCHE, 1).get(0);
         this.procs = shmem.findStruct(ProcArray.LABEL).buffer();
         this.files = new ClogFiles(shmem.dataDirectory());
+        // CheckPointGuts: the commit log before the buffers
+        wal.onCheckPoint(this::checkpoint);
     }
 
     /**
@@ -401,7 +403,7 @@ public final class Clog implements ShmemModule
         final long lsn = ctl.getLongVolatile(entry + ENTRY_LSN_OFFSET);
         if (lsn != 0)
         {
-            walFlush.accept(lsn);
+            wal.flush(lsn);
         }
         ctl.putIntVolatile(entry + ENTRY_DIRTY_OFFSET, 0);
         final ByteBuffer buffer = io();

@@ -58,6 +58,7 @@ public final class Transaction
     private final int[] held = new int[MAX_BLOCKS];
     private boolean inProgress;
     private long xid;
+    private int images;
 
     Transaction(final Transactions transactions, final Clog clog, final Wal wal, final BufferManager buffers,
         final LockManager locks, final boolean synchronousCommit)
@@ -224,6 +225,7 @@ public final class Transaction
                 end = wal.insert(WalRecordType.XACT_COMMIT, xid, record, 0, length, redo, true);
             }
             while (end == Wal.INVALID_LSN);
+            wal.countFullPageImages(images);
         }
         catch (final RuntimeException ex)
         {
@@ -283,6 +285,7 @@ public final class Transaction
     private int buildCommitRecord(final int n, final long redo, final boolean fullPageWrites)
     {
         CommitRecord.putHeader(record, TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()), n);
+        images = 0;
         int at = CommitRecord.firstBlock();
         for (int i = 0; i < n; i++)
         {
@@ -296,6 +299,7 @@ public final class Transaction
             {
                 record.putBytes(data, page, 0, PAGE_SIZE);
                 writeSet.overlay(index, 0, PAGE_SIZE, record, data);
+                images++;
                 at = CommitRecord.putBlock(record, at, writeSet.relation(index), writeSet.block(index), true, 0,
                     PAGE_SIZE);
             }

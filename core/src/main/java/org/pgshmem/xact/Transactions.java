@@ -86,6 +86,7 @@ public final class Transactions implements ShmemModule
         this.synchronousCommit = settings.getBoolean("synchronous_commit");
         wal.registerRedo(WalRecordType.XACT_COMMIT, this::redoCommit);
         wal.registerRedo(WalRecordType.XACT_ABORT, this::redoAbort);
+        wal.nextXidSource(this::nextXid);
     }
 
     /** Next XID as the last checkpoint recorded it; a bare data directory (tests) starts at {@link #FIRST_XID}. */
