@@ -38,11 +38,16 @@ import org.pgshmem.wal.WalRecordType;
  */
 public final class Transaction
 {
-    /** Test-only: halts the process as soon as a commit record is inserted, as if it were killed there. */
-    static final String HALT_AFTER_COMMIT_INSERT_PROPERTY = "pgshmem.test.haltAfterCommitInsert";
-    private static final boolean HALT_AFTER_COMMIT_INSERT = Boolean.getBoolean(HALT_AFTER_COMMIT_INSERT_PROPERTY);
     /** The exit code of a process that halted in a commit (a PANIC, or the test hook). */
     public static final int PANIC_EXIT_CODE = 134;
+    /**
+     * Test-only: with this system property set to true, a process halts as soon as its commit
+     * record is inserted, holding its pins and content locks, as if it were killed there.
+     */
+    public static final String HALT_AFTER_COMMIT_INSERT_PROPERTY = "pgshmem.test.haltAfterCommitInsert";
+    /** Test-only: what runs right after a commit record is inserted (the property's halt, or a unit test's). */
+    static Runnable afterCommitInsert = Boolean.getBoolean(HALT_AFTER_COMMIT_INSERT_PROPERTY)
+        ? () -> Runtime.getRuntime().halt(PANIC_EXIT_CODE) : null;
 
     private final Transactions transactions;
     private final Clog clog;
@@ -240,6 +245,10 @@ public final class Transaction
             }
             throw ex;
         }
+        if (afterCommitInsert != null)
+        {
+            afterCommitInsert.run();
+        }
         finishCommit(n, end, length);
         release(n, n);
         end();
@@ -321,10 +330,6 @@ public final class Transaction
     {
         try
         {
-            if (HALT_AFTER_COMMIT_INSERT)
-            {
-                Runtime.getRuntime().halt(PANIC_EXIT_CODE);
-            }
             if (synchronousCommit)
             {
                 wal.flush(end);
