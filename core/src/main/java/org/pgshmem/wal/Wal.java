@@ -467,8 +467,11 @@ public final class Wal implements ShmemModule
      * {@code target}, and as much more as is fully inserted, so one fsync serves every committer
      * that queued meanwhile.
      */
-    private void writeUpTo(final long target, final boolean sync)
+    private void writeUpTo(final long wanted, final boolean sync)
     {
+        // nothing past the reserved end can be written (asking for the insert position at a page
+        // boundary means the end of the page before it)
+        final long target = Math.min(wanted, WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET)));
         writeLock.acquire(LWLockMode.EXCLUSIVE);
         try
         {
