@@ -253,8 +253,9 @@ public final class Wal implements ShmemModule
             return INVALID_LSN;
         }
         copyRecord(startPos, type, xid, payload, offset, length);
-        ctl.getAndAddLong(STAT_RECORDS_OFFSET, 1);
-        ctl.getAndAddLong(STAT_BYTES_OFFSET, size);
+        // counted in our own slot: a shared counter would be a second contended atomic per record
+        slots.putLongOrdered(entry + SLOT_RECORDS_OFFSET, slots.getLong(entry + SLOT_RECORDS_OFFSET) + 1);
+        slots.putLongOrdered(entry + SLOT_BYTES_OFFSET, slots.getLong(entry + SLOT_BYTES_OFFSET) + size);
         lastInsertLsn = start;
         slots.putIntVolatile(entry + SLOT_STATE_OFFSET, apply ? INSERT_APPLYING : INSERT_IDLE);
         if (start / segmentSize != end / segmentSize)
@@ -280,7 +281,8 @@ public final class Wal implements ShmemModule
     /** Counts a full-page image logged by a caller (pg_stat_wal's wal_fpi). */
     public void countFullPageImages(final int n)
     {
-        ctl.getAndAddLong(STAT_FPI_OFFSET, n);
+        final int at = me.slot() * SLOT_LENGTH + SLOT_FPI_OFFSET;
+        slots.putLongOrdered(at, slots.getLong(at) + n);
     }
 
     /** Where the record this process inserted last starts. */
@@ -467,8 +469,11 @@ public final class Wal implements ShmemModule
      * {@code target}, and as much more as is fully inserted, so one fsync serves every committer
      * that queued meanwhile.
      */
-    private void writeUpTo(final long target, final boolean sync)
+    private void writeUpTo(final long wanted, final boolean sync)
     {
+        // nothing past the reserved end can be written (asking for the insert position at a page
+        // boundary means the end of the page before it)
+        final long target = Math.min(wanted, WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET)));
         writeLock.acquire(LWLockMode.EXCLUSIVE);
         try
         {
@@ -620,8 +625,16 @@ public final class Wal implements ShmemModule
     /** pg_stat_wal: wal_records, wal_fpi, wal_bytes, wal_write, wal_sync. */
     public long[] stats()
     {
-        return new long[] {ctl.getLongVolatile(STAT_RECORDS_OFFSET), ctl.getLongVolatile(STAT_FPI_OFFSET),
-            ctl.getLongVolatile(STAT_BYTES_OFFSET), ctl.getLongVolatile(STAT_WRITES_OFFSET),
+        long records = 0;
+        long fpi = 0;
+        long bytes = 0;
+        for (int s = 0; s < slotCount; s++)
+        {
+            records += slots.getLongVolatile(s * SLOT_LENGTH + SLOT_RECORDS_OFFSET);
+            fpi += slots.getLongVolatile(s * SLOT_LENGTH + SLOT_FPI_OFFSET);
+            bytes += slots.getLongVolatile(s * SLOT_LENGTH + SLOT_BYTES_OFFSET);
+        }
+        return new long[] {records, fpi, bytes, ctl.getLongVolatile(STAT_WRITES_OFFSET),
             ctl.getLongVolatile(STAT_SYNCS_OFFSET)};
     }
 
