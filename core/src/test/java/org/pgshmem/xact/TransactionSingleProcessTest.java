@@ -82,10 +82,16 @@ class TransactionSingleProcessTest
         /** An autocommitted write. */
         long write(final int block, final int offset, final String text)
         {
+            return begin(block, offset, text).commit();
+        }
+
+        /** A transaction begun with one write, not committed. */
+        Transaction begin(final int block, final int offset, final String text)
+        {
             final Transaction t = transaction();
             t.begin();
             t.write(REL, block, offset, text.getBytes(StandardCharsets.UTF_8));
-            return t.commit();
+            return t;
         }
 
         String read(final int block, final int offset, final int length)
@@ -197,9 +203,7 @@ class TransactionSingleProcessTest
         final Proc a = backend();
         final Proc b = backend();
         a.write(0, 100, "kept");
-        final Transaction t = a.transaction();
-        t.begin();
-        t.write(REL, 0, 100, "gone".getBytes(StandardCharsets.UTF_8));
+        final Transaction t = a.begin(0, 100, "gone");
         final long xid = t.xid();
         t.abort();
         assertEquals(0, t.xid());
@@ -272,9 +276,7 @@ class TransactionSingleProcessTest
         final Proc b = backend();
         a.write(0, 100, "before");
         a.write(1, 100, "before");
-        final Transaction t = b.transaction();
-        t.begin();
-        t.write(REL, 1, 100, "AFTER!".getBytes(StandardCharsets.UTF_8));
+        final Transaction t = b.begin(1, 100, "AFTER!");
         t.write(REL, 0, 100, "AFTER!".getBytes(StandardCharsets.UTF_8));
         final long xid = t.xid();
         final class Killed extends RuntimeException
@@ -308,9 +310,7 @@ class TransactionSingleProcessTest
         final Proc a = backend();
         final Proc b = backend();
         a.write(0, 100, "before");
-        final Transaction t = b.transaction();
-        t.begin();
-        t.write(REL, 0, 100, "never!".getBytes(StandardCharsets.UTF_8));
+        final Transaction t = b.begin(0, 100, "never!");
         final long xid = t.xid();
         pm.modules().cleanupProcess(b.slot(), Processes.selfPid());
         assertEquals(Clog.ABORTED, a.transactions().transactionStatus(xid));
@@ -326,9 +326,7 @@ class TransactionSingleProcessTest
         a.write(0, 100, "one");
         a.write(0, 200, "two");
         a.write(2, 100, "three");
-        final Transaction t = a.transaction();
-        t.begin();
-        t.write(REL, 1, 100, "aborted".getBytes(StandardCharsets.UTF_8));
+        final Transaction t = a.begin(1, 100, "aborted");
         final long abortedXid = t.xid();
         t.abort();
         // an abort is not flushed; this commit's flush takes it to disk too
