@@ -534,18 +534,7 @@ public final class Wal implements ShmemModule
             {
                 return done;
             }
-            if (++spins < 100)
-            {
-                Thread.onSpinWait();
-            }
-            else if (spins < 200)
-            {
-                Thread.yield();
-            }
-            else
-            {
-                LockSupport.parkNanos(20_000);
-            }
+            spins = idle(spins);
         }
     }
 
@@ -651,6 +640,72 @@ public final class Wal implements ShmemModule
         ctl.putLongVolatile(REDO_REC_PTR_OFFSET, redoLsn);
         ctl.getAndAddLong(REDO_SEQ_OFFSET, 1);
         return redoLsn;
+    }
+
+    /**
+     * The delayChkpt wait: after the redo point is fixed, a record that starts before it but is
+     * still being copied or applied would reach the pages after the checkpoint wrote them, and
+     * replay would start past it; the checkpoint waits for every such insertion to finish.
+     */
+    void waitForInsertionsBefore(final long redoLsn)
+    {
+        int spins = 0;
+        for (int s = 0; s < slotCount; s++)
+        {
+            final int entry = s * SLOT_LENGTH;
+            while (true)
+            {
+                final int state = slots.getIntVolatile(entry + SLOT_STATE_OFFSET);
+                if (state == INSERT_IDLE || (state != INSERT_RESERVING
+                    && slots.getLongVolatile(entry + SLOT_START_OFFSET) >= redoLsn))
+                {
+                    break;
+                }
+                // a commit applies in microseconds; a dead process's is finished by the postmaster
+                spins = idle(spins);
+            }
+        }
+    }
+
+    private static int idle(final int spins)
+    {
+        if (spins < 100)
+        {
+            Thread.onSpinWait();
+        }
+        else if (spins < 200)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            LockSupport.parkNanos(20_000);
+        }
+        return spins + 1;
+    }
+
+    /**
+     * For the cleanup of a process that died applying a record: makes the record durable before
+     * the repair makes it visible, freeing the WAL locks the dead process may hold first.
+     */
+    public void flushForRepair(final int deadSlot)
+    {
+        releaseLocksOf(deadSlot);
+        flush(slots.getLongVolatile(deadSlot * SLOT_LENGTH + SLOT_END_OFFSET));
+    }
+
+    private void releaseLocksOf(final int deadSlot)
+    {
+        // a WAL lock a dead process held guarded nothing half-done that we need (the counters
+        // move only after the work): free it now rather than wait for the lwlock module's cleanup
+        if (writeLock.adoptExclusive(deadSlot))
+        {
+            writeLock.release(LWLockMode.EXCLUSIVE);
+        }
+        if (mappingLock.adoptExclusive(deadSlot))
+        {
+            mappingLock.release(LWLockMode.EXCLUSIVE);
+        }
     }
 
     /** The end of the last checkpoint record (nothing logged since when the insert position is there). */
@@ -917,16 +972,7 @@ public final class Wal implements ShmemModule
         {
             return;
         }
-        // a WAL lock it died holding guarded nothing half-done that we need (the counters move
-        // only after the work): free it now rather than wait for the lwlock module's cleanup
-        if (writeLock.adoptExclusive(slot))
-        {
-            writeLock.release(LWLockMode.EXCLUSIVE);
-        }
-        if (mappingLock.adoptExclusive(slot))
-        {
-            mappingLock.release(LWLockMode.EXCLUSIVE);
-        }
+        releaseLocksOf(slot);
         final int size = slots.getInt(entry + SLOT_SIZE_OFFSET);
         if (state == INSERT_COPYING)
         {

@@ -314,6 +314,8 @@ public final class Transactions implements ShmemModule
             if (wal.insertState(slot) == Wal.INSERT_APPLYING)
             {
                 final long start = wal.insertStartOf(slot);
+                // durable before visible, as for a live commit
+                wal.flushForRepair(slot);
                 final WalRecord record = wal.readRecord(start);
                 if (record.type() == WalRecordType.XACT_COMMIT)
                 {
