@@ -14,9 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pgshmem.initdb.InitDb;
 import org.pgshmem.module.BootstrapContext;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
@@ -180,5 +182,26 @@ class WalEncryptionModuleTest
         WalEncryption.checkKeyFile(tmp, settings);
         WalEncryption.checkKeyFile(tmp, Settings.defaults());
         assertArrayEquals(EncryptionKeyFile.read(kek, ""), EncryptionKeyFile.read(tmp.resolve("./kek"), ""));
+    }
+
+    @Test
+    void initdbRecordsTheKeyFilesAbsolutePathAndMakesNothingWithABadOne() throws Exception
+    {
+        kek = EncryptionKeyFileTest.keyFile(tmp.resolve("kek"), EncryptionKeyFileTest.HEX, "rw-------");
+        final Path relative = Path.of("").toAbsolutePath().relativize(kek);
+        final java.io.PrintStream quiet = new java.io.PrintStream(new java.io.ByteArrayOutputStream());
+        final Path made = tmp.resolve("made");
+        InitDb.run(made, List.of(), relative, quiet);
+        assertEquals(kek.toString(), Settings.load(made, List.of()).getString(WalEncryption.SETTING));
+        assertTrue(Files.exists(made.resolve(WalEncryption.WAL_KEY_FILE)));
+
+        Files.setPosixFilePermissions(kek, PosixFilePermissions.fromString("rw----r--"));
+        final Path refused = tmp.resolve("refused");
+        assertThrows(PgException.class, () -> InitDb.run(refused, List.of(), kek, quiet));
+        assertFalse(Files.exists(refused), "checked before anything is made");
+        // the same check for a key file named by -c
+        assertThrows(PgException.class,
+            () -> InitDb.run(refused, List.of(WalEncryption.SETTING + "=" + kek), null, quiet));
+        assertFalse(Files.exists(refused));
     }
 }
