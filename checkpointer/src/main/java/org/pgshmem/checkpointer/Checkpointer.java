@@ -1,7 +1,7 @@
 package org.pgshmem.checkpointer;
 
 import org.pgshmem.backend.Backend;
-import org.pgshmem.buffer.BufferManager;
+import org.pgshmem.wal.CheckPoint;
 import org.pgshmem.postmaster.AuxiliaryProcess;
 import org.pgshmem.proc.ProcKind;
 import org.pgshmem.util.Elog;
@@ -27,11 +27,10 @@ public final class Checkpointer
 
     private static void shutdown(final Backend self)
     {
-        final BufferManager buffers = self.buffers();
-        buffers.countWritesAsCheckpointer();
-        final long start = System.nanoTime();
-        final int written = buffers.flushAll();
-        Elog.log("shutdown checkpoint: wrote " + written + " buffers (" + (System.nanoTime() - start) / 1_000_000
-            + " ms)");
+        self.buffers().countWritesAsCheckpointer();
+        final CheckPoint.Result r = CheckPoint.create(self, CheckPoint.IS_SHUTDOWN | CheckPoint.IMMEDIATE,
+            CheckPoint.Pacer.IMMEDIATE);
+        Elog.log("shutdown checkpoint complete: wrote " + r.buffersWritten() + " buffers; location "
+            + org.pgshmem.control.ControlFile.formatLsn(r.lsn()));
     }
 }
