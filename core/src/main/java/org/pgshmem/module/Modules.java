@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 import org.pgshmem.buffer.BufferManager;
+import org.pgshmem.crypto.WalEncryption;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.lock.LWLocks;
 import org.pgshmem.lock.LockManager;
@@ -48,7 +49,7 @@ public final class Modules
         // the transactions use this process's instances of the modules below them
         final Clog clog = new Clog(wal);
         return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), locks,
-            buffers, wal, clog, new Transactions(clog, wal, buffers, locks));
+            buffers, new WalEncryption(), wal, clog, new Transactions(clog, wal, buffers, locks));
     }
 
     /** Built-in modules plus those {@code preload_modules} names, found with ServiceLoader. */
