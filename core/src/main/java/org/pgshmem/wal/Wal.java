@@ -414,7 +414,7 @@ public final class Wal implements ShmemModule
                 final int index = (int)((next / PAGE_SIZE) % nbuffers);
                 final int off = pagesOffset + index * PAGE_SIZE;
                 bufs.setMemory(off, PAGE_SIZE, (byte)0);
-                initPageHeader(bufs, off, next, systemIdentifier, segmentSize);
+                initPageHeader(bufs, off, next, systemIdentifier, segmentSize, ctl.getInt(CTL_EPOCH_OFFSET));
                 bufs.putLongVolatile(index * Long.BYTES, next + PAGE_SIZE);
                 ctl.putLongVolatile(INITIALIZED_OFFSET, next + PAGE_SIZE);
             }
@@ -430,7 +430,7 @@ public final class Wal implements ShmemModule
 
     /** Writes a page header (no flags) at {@code off}. */
     static void initPageHeader(final org.agrona.MutableDirectBuffer buf, final int off, final long pageAddress,
-        final long systemIdentifier, final int segmentSize)
+        final long systemIdentifier, final int segmentSize, final int epoch)
     {
         buf.putShort(off + MAGIC_OFFSET, MAGIC);
         buf.putShort(off + INFO_OFFSET, (short)0);
@@ -438,6 +438,18 @@ public final class Wal implements ShmemModule
         buf.putLong(off + PAGE_ADDRESS_OFFSET, pageAddress);
         buf.putLong(off + SYSTEM_IDENTIFIER_OFFSET, systemIdentifier);
         buf.putInt(off + SEGMENT_SIZE_OFFSET, segmentSize);
+        buf.putInt(off + EPOCH_OFFSET, epoch);
+    }
+
+    /** A new write epoch: random, never 0. */
+    private static int newEpoch()
+    {
+        int epoch = 0;
+        while (epoch == 0)
+        {
+            epoch = new java.security.SecureRandom().nextInt();
+        }
+        return epoch;
     }
 
     // ---------------------------------------------------------------- write and flush
@@ -562,7 +574,7 @@ public final class Wal implements ShmemModule
                 {
                     out.putShort(base + INFO_OFFSET, (short)(out.getShort(base + INFO_OFFSET) | ENCRYPTED));
                     out.limit(out.capacity()).position(base);
-                    cipher.encrypt(page, out, end);
+                    cipher.encrypt(page, out.getInt(base + EPOCH_OFFSET), out, end);
                     out.position(0);
                 }
             }
@@ -728,6 +740,8 @@ public final class Wal implements ShmemModule
     {
         ctl.putIntVolatile(CTL_SEGMENT_SIZE_OFFSET, walSegmentSize);
         segmentSize = walSegmentSize;
+        final int epoch = newEpoch();
+        ctl.putIntVolatile(CTL_EPOCH_OFFSET, epoch);
         final long page = WalAddress.pageOf(endOfLog);
         final int index = (int)((page / PAGE_SIZE) % nbuffers);
         final int off = pagesOffset + index * PAGE_SIZE;
@@ -740,20 +754,24 @@ public final class Wal implements ShmemModule
             copy.clear();
             if ((copy.getShort(INFO_OFFSET) & ENCRYPTED) != 0)
             {
-                cipher().decrypt(page, copy, PAGE_SIZE);
+                cipher().decrypt(page, copy.getInt(EPOCH_OFFSET), copy, PAGE_SIZE);
                 copy.clear();
                 copy.putShort(INFO_OFFSET, (short)(copy.getShort(INFO_OFFSET) & ~ENCRYPTED));
             }
             bufs.putBytes(off, copy, 0, inPage);
+            // the page is written again from its start in this epoch: its old bytes get a new key stream too
+            bufs.putInt(off + EPOCH_OFFSET, epoch);
         }
         else
         {
-            initPageHeader(bufs, off, page, systemIdentifier, segmentSize);
+            initPageHeader(bufs, off, page, systemIdentifier, segmentSize, epoch);
         }
         bufs.putLongVolatile(index * Long.BYTES, page + PAGE_SIZE);
         ctl.putLongVolatile(INITIALIZED_OFFSET, page + PAGE_SIZE);
-        ctl.putLongVolatile(WRITTEN_OFFSET, endOfLog);
+        // the first write starts at the page's start, so the whole page carries this run's epoch
+        ctl.putLongVolatile(WRITTEN_OFFSET, page);
         ctl.putLongVolatile(FLUSHED_OFFSET, endOfLog);
+        ctl.putLongVolatile(STARTED_AT_OFFSET, endOfLog);
         ctl.putLongVolatile(REDO_REC_PTR_OFFSET, redoLsn);
         ctl.putLongVolatile(CKPT_REQUESTED_SEGNO_OFFSET, redoLsn / segmentSize);
         ctl.putLongVolatile(INSERT_POS_OFFSET, WalAddress.toPos(endOfLog));
@@ -1009,7 +1027,8 @@ public final class Wal implements ShmemModule
             }
         }
         final long endPos = ctl.getLongVolatile(INSERT_POS_OFFSET);
-        long pos = WalAddress.toPos(ctl.getLongVolatile(WRITTEN_OFFSET));
+        // the written position is a record boundary, except before this run's first write
+        long pos = WalAddress.toPos(Math.max(ctl.getLongVolatile(WRITTEN_OFFSET), ctl.getLongVolatile(STARTED_AT_OFFSET)));
         while (pos < endPos)
         {
             final long lsn = WalAddress.toLsn(pos);
@@ -1073,7 +1092,7 @@ public final class Wal implements ShmemModule
         record.set(checkpointLsn, control.nextXid(), now);
         final ByteBuffer page = ByteBuffer.allocateDirect(PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         final UnsafeBuffer view = new UnsafeBuffer(page);
-        initPageHeader(view, 0, segSize, context.systemIdentifier(), segSize);
+        initPageHeader(view, 0, segSize, context.systemIdentifier(), segSize, newEpoch());
         final int total = HEADER_LENGTH + CheckPointRecord.LENGTH;
         view.putInt(LENGTH + TOTAL_LENGTH_OFFSET, total);
         view.putByte(LENGTH + TYPE_OFFSET, (byte)WalRecordType.CHECKPOINT_SHUTDOWN);
@@ -1092,7 +1111,7 @@ public final class Wal implements ShmemModule
         if (bootstrapCipher != null)
         {
             view.putShort(INFO_OFFSET, (short)(view.getShort(INFO_OFFSET) | ENCRYPTED));
-            bootstrapCipher.encrypt(segSize, page, end);
+            bootstrapCipher.encrypt(segSize, view.getInt(EPOCH_OFFSET), page, end);
         }
         page.clear().limit(end);
         try (WalSegments files = new WalSegments(context.dataDirectory(), segSize))

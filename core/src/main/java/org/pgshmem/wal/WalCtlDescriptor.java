@@ -16,7 +16,8 @@ package org.pgshmem.wal;
  *  |  Initialized up to: the next WAL buffer page to initialize    | 144
  *  |  Segment a checkpoint was last requested for (max_wal_size)   | 152
  *  |  End of the last checkpoint record                            | 160
- *  |  WAL segment size (int)       |  zeros                        | 168
+ *  |  WAL segment size (int)       |  Write epoch (int)            | 168
+ *  |  Where this run's WAL began (the end of recovery)             | 176
  *  +---------------------------------------------------------------+
  *  |  wal_write, wal_sync (records, bytes, fpi: per slot, below)   | 192
  *  +---------------------------------------------------------------+
@@ -51,6 +52,8 @@ public final class WalCtlDescriptor
     public static final int CKPT_REQUESTED_SEGNO_OFFSET = 152;
     public static final int LAST_CHECKPOINT_END_OFFSET = 160;
     public static final int CTL_SEGMENT_SIZE_OFFSET = 168;
+    public static final int CTL_EPOCH_OFFSET = 172;
+    public static final int STARTED_AT_OFFSET = 176;
     public static final int STAT_WRITES_OFFSET = 192;
     public static final int STAT_SYNCS_OFFSET = 200;
     public static final int CTL_LENGTH = 256;
