@@ -217,6 +217,7 @@ class WalSingleProcessTest
                 failed.set(t);
             }
         });
+        flusher.setDaemon(true);
         flusher.start();
         pm.wal().cleanupProcess(bslot, 12345);
         assertTrue(join(flusher), "the flush finished once the hole was filled");
@@ -341,6 +342,53 @@ class WalSingleProcessTest
             Thread.currentThread().interrupt();
         }
         return !t.isAlive();
+    }
+
+    @Test
+    void aFlusherNeverWaitsForAnInserterThatWaitsForItsLock() throws Exception
+    {
+        // 66 WAL buffers: big records keep the ring turning over, so inserters wait for buffer
+        // pages (and WALWriteLock) while committers hold that lock flushing: each must go on
+        postmaster();
+        final Proc bulk = backend();
+        final Proc committer = backend();
+        final AtomicReference<Throwable> failed = new AtomicReference<>();
+        final Thread a = new Thread(() -> {
+            try
+            {
+                final UnsafeBuffer big = payload(200_000, 1);
+                for (int i = 0; i < 150; i++)
+                {
+                    bulk.wal().insert(WalRecordType.NOOP, 0, big, 0, big.capacity(), Wal.ANY_REDO, false);
+                }
+            }
+            catch (final Throwable t)
+            {
+                failed.set(t);
+            }
+        });
+        final Thread b = new Thread(() -> {
+            try
+            {
+                final UnsafeBuffer small = payload(100, 2);
+                for (int i = 0; i < 2_000; i++)
+                {
+                    committer.wal().flush(committer.wal().insert(WalRecordType.NOOP, 0, small, 0, 100, Wal.ANY_REDO,
+                        false));
+                }
+            }
+            catch (final Throwable t)
+            {
+                failed.set(t);
+            }
+        });
+        // daemons: if this ever deadlocks again, the test fails instead of the JVM hanging at exit
+        a.setDaemon(true);
+        b.setDaemon(true);
+        a.start();
+        b.start();
+        assertTrue(join(a) && join(b), "both finished: no deadlock between flushing and inserting");
+        assertEquals(null, failed.get());
     }
 
     @Test
