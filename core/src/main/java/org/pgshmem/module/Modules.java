@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 import org.pgshmem.buffer.BufferManager;
+import org.pgshmem.checkpoint.CheckpointerShmem;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.lock.LWLocks;
 import org.pgshmem.lock.LockManager;
@@ -41,7 +42,7 @@ public final class Modules
     static List<ShmemModule> builtins()
     {
         return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), new LockManager(),
-            new BufferManager(), new Wal());
+            new BufferManager(), new Wal(), new CheckpointerShmem());
     }
 
     /** Built-in modules plus those {@code preload_modules} names, found with ServiceLoader. */
