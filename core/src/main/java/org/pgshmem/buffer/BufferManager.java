@@ -85,7 +85,7 @@ public final class BufferManager implements ShmemModule
     private RelationFiles files;
     private ByteBuffer io;
     private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    private LongConsumer walFlush = lsn -> { };
+    private LongConsumer walFlush;
 
     @Override
     public String name()
@@ -155,12 +155,28 @@ public final class BufferManager implements ShmemModule
     }
 
     /**
-     * The WAL flush to run before a dirty page with LSN {@code lsn} is written (XLogFlush; the
-     * WAL is not there yet, so the default does nothing).
+     * The WAL flush to run before a dirty page with LSN {@code lsn} is written (XLogFlush); by
+     * default this process's WAL module's.
      */
     public void walFlush(final LongConsumer flush)
     {
         this.walFlush = flush;
+    }
+
+    /** WAL before data: the WAL up to a page's LSN is flushed before the page is written. */
+    private void flushWal(final long lsn)
+    {
+        if (walFlush == null)
+        {
+            // the WAL module comes after this one; find it once it is there
+            final org.pgshmem.wal.Wal wal = shmem.processLocal(org.pgshmem.wal.Wal.class, () -> null);
+            if (wal == null)
+            {
+                return;
+            }
+            walFlush = wal::flushIfStarted;
+        }
+        walFlush.accept(lsn);
     }
 
     /** This process's writes count as the background writer's (buffers_clean), not a backend's. */
@@ -638,7 +654,7 @@ public final class BufferManager implements ShmemModule
             {
                 final RelationFiles f = files();
                 page(buf).getBytes(0, io, 0, PAGE_SIZE);
-                walFlush.accept(io.getLong(PageHeaderDescriptor.LSN_OFFSET));
+                flushWal(io.getLong(PageHeaderDescriptor.LSN_OFFSET));
                 if (!Page.isNew(io))
                 {
                     Page.setChecksum(io, block, crc);
@@ -712,6 +728,48 @@ public final class BufferManager implements ShmemModule
         }
         stats.flush();
         return written;
+    }
+
+    /** Buffers that are valid and dirty now (how many a checkpoint has to write). */
+    public int countDirty()
+    {
+        int dirty = 0;
+        for (int buf = 0; buf < nbuffers; buf++)
+        {
+            if ((state(buf) & (VALID | DIRTY)) == (VALID | DIRTY))
+            {
+                dirty++;
+            }
+        }
+        return dirty;
+    }
+
+    /**
+     * BufferSync, the buffer part of a checkpoint: writes every dirty buffer once, calling
+     * {@code afterWrite} with the count so far after each write (where the checkpointer paces
+     * itself); returns how many it wrote. The files still need their fsync.
+     */
+    public int writeDirty(final java.util.function.IntConsumer afterWrite)
+    {
+        int written = 0;
+        for (int buf = 0; buf < nbuffers; buf++)
+        {
+            if ((syncOneBuffer(buf, false) & SYNC_WRITTEN) != 0)
+            {
+                afterWrite.accept(++written);
+            }
+        }
+        stats.flush();
+        return written;
+    }
+
+    /** Fsyncs the relation files this process wrote (when no sync-request queue collects them). */
+    public void syncOwnFiles()
+    {
+        if (files != null)
+        {
+            files.syncAll();
+        }
     }
 
     /** This process's share of the statistics goes to shared memory now rather than later. */

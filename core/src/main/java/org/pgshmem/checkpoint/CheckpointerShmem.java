@@ -12,6 +12,7 @@ import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
 import org.pgshmem.shmem.ShmemStruct;
 import org.pgshmem.wal.CheckPoint;
+import org.pgshmem.wal.Wal;
 
 /**
  * The checkpointer's shared state, a module (PostgreSQL's CheckpointerShmem, checkpointer.c and
@@ -78,6 +79,13 @@ public final class CheckpointerShmem implements ShmemModule
         }));
         // the buffer manager finds the queue here at its first write, whatever the module order
         shmem.processLocal(CheckpointerShmem.class, () -> this);
+        final Wal wal = shmem.processLocal(Wal.class, () -> null);
+        if (wal != null)
+        {
+            // CreateCheckPoint fsyncs through this process's queue; the WAL asks for checkpoints by volume
+            wal.syncRequestProcessor(this::processSyncRequests);
+            wal.onCheckpointNeeded(() -> requestCheckpoint(CheckPoint.CAUSE_XLOG, false, 0));
+        }
     }
 
     /**

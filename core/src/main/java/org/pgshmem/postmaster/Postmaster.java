@@ -12,6 +12,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.pgshmem.control.ControlFile;
 import org.pgshmem.control.DbState;
+import org.pgshmem.wal.StartupXlog;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.ipc.IdleStrategies;
 import org.pgshmem.ipc.MessageTypes;
@@ -128,16 +129,12 @@ public final class Postmaster
         messenger = new Messenger(procArray, ProcSlotDescriptor.POSTMASTER_SLOT, modules.get(BroadcastChannel.class),
             IdleStrategies.of("backoff"), () -> false, shmem.segment()::processDeaths);
 
-        if (control.state() != DbState.SHUT_DOWN)
-        {
-            Elog.log("database system was interrupted; last known up at "
-                + Instant.ofEpochSecond(control.timeSeconds()));
-            Elog.log("database system was not properly shut down; no WAL to replay yet");
-        }
-        else
+        if (control.state() == DbState.SHUT_DOWN)
         {
             Elog.log("database system was shut down at " + Instant.ofEpochSecond(control.timeSeconds()));
         }
+        // replays the WAL after a crash, before any other process runs (StartupXLOG)
+        control = StartupXlog.run(shmem, modules, control);
         control.state(DbState.IN_PRODUCTION).write(dataDir.path());
 
         children.add(new AuxChild(ProcKind.BGWRITER, BGWRITER_MAIN, ProcSlotDescriptor.BGWRITER_SLOT));
@@ -373,7 +370,12 @@ public final class Postmaster
             release(true);
             return;
         }
-        control.state(DbState.SHUT_DOWN).write(dataDir.path());
+        // the checkpointer's shutdown checkpoint marked the control file; if it did not, the next start recovers
+        control = ControlFile.read(dataDir.path());
+        if (control.state() != DbState.SHUT_DOWN)
+        {
+            Elog.warning("the shutdown checkpoint did not complete: the next start will replay the WAL");
+        }
         Elog.log("database system is shut down");
         release(true);
     }
