@@ -55,7 +55,7 @@ public final class Checkpointer
         this.completionTarget = settings.getReal("checkpoint_completion_target");
         this.nbuffers = self.buffers().nbuffers();
         self.buffers().countWritesAsCheckpointer();
-        checkpointer.absorbOwnWrites();
+        checkpointer.attachAsCheckpointer();
         this.lastCheckpointNanos = System.nanoTime();
     }
 

@@ -11,6 +11,7 @@ import org.pgshmem.proc.ProcSlotDescriptor;
 import org.pgshmem.settings.Settings;
 import org.pgshmem.shmem.Shmem;
 import org.pgshmem.shmem.ShmemStruct;
+import org.pgshmem.util.Elog;
 import org.pgshmem.wal.CheckPoint;
 import org.pgshmem.wal.Wal;
 
@@ -156,10 +157,20 @@ public final class CheckpointerShmem implements ShmemModule
         return pending.syncAll(fsync, absorb);
     }
 
-    /** This process is the checkpointer: its own writes go to its pending set, not through the queue. */
-    public void absorbOwnWrites()
+    /**
+     * This process is the checkpointer: its own writes go to its pending set, not through the
+     * queue. A checkpointer that takes the place of one that died lost what that one had absorbed
+     * and not yet fsynced: this one fsyncs every relation file at its first checkpoint, as
+     * PostgreSQL fsyncs the data directory after a crash.
+     */
+    public void attachAsCheckpointer()
     {
         this.absorbsOwnWrites = true;
+        if (buffer.getAndAddLong(CHECKPOINTER_STARTS_OFFSET, 1) > 0)
+        {
+            final int files = pending.addEveryFile();
+            Elog.log("checkpointer restarted: the next checkpoint fsyncs all " + files + " relation files");
+        }
     }
 
     /**

@@ -13,6 +13,9 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
  *  |  Request Flags (CheckPoint flags OR'ed in by requesters)      |   0
+ *  |  Reserved                                                     |   4
+ *  |  Checkpointer Starts (processes that took the checkpointer's  |   8
+ *  |  place since the segment was made)                            |
  *  |  Reserved up to 64                                           ...
  *  +---------------------------------------------------------------+
  *  |  Checkpoints Started (ckpt_started, 64 bits)                  |  64
@@ -46,6 +49,7 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
 public final class CheckpointerShmemDescriptor
 {
     public static final int REQUEST_FLAGS_OFFSET = 0;
+    public static final int CHECKPOINTER_STARTS_OFFSET = 8;
 
     public static final int STARTED_OFFSET = CACHE_LINE_LENGTH;
     public static final int DONE_OFFSET = STARTED_OFFSET + SIZE_OF_LONG;

@@ -2,9 +2,12 @@ package org.pgshmem.checkpoint;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.regex.Pattern;
 
 import org.agrona.collections.IntHashSet;
 import org.pgshmem.buffer.RelationFiles;
@@ -20,6 +23,9 @@ final class PendingSyncs
 {
     /** FSYNCS_PER_ABSORB of sync.c: the queue is absorbed again every this many fsyncs. */
     static final int FSYNCS_PER_ABSORB = 10;
+
+    /** A relation file's name: its number, 0 to 2147483647, in decimal. */
+    private static final Pattern RELATION_NAME = Pattern.compile("0|[1-9][0-9]{0,9}");
 
     private final IntHashSet pending = new IntHashSet(64, 0.65f, true);
     private final RelationFiles files;
@@ -102,6 +108,34 @@ final class PendingSyncs
             }
         }
         return synced;
+    }
+
+    /** Adds every relation file there is (a name that is a relation number); returns how many. */
+    int addEveryFile()
+    {
+        int added = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(base))
+        {
+            for (final Path file : files)
+            {
+                final String name = file.getFileName().toString();
+                if (RELATION_NAME.matcher(name).matches() && Long.parseLong(name) <= Integer.MAX_VALUE)
+                {
+                    pending.add(Integer.parseInt(name));
+                    added++;
+                }
+            }
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return 0;
+        }
+        catch (final IOException ex)
+        {
+            throw new PgException("could not open directory \"" + RelationFiles.BASE + "\": " + ex.getMessage(),
+                null, null, ex);
+        }
+        return added;
     }
 
     /** Fsyncs one file; false when it does not exist. */

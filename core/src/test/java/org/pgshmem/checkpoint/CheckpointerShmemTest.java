@@ -175,10 +175,26 @@ class CheckpointerShmemTest
     void theCheckpointerTakesItsOwnWritesWithoutTheQueue()
     {
         cluster();
-        checkpointerProcess().checkpointer().absorbOwnWrites();
+        checkpointerProcess().checkpointer().attachAsCheckpointer();
         assertTrue(c.checkpointer().forwardSyncRequest(5));
         assertEquals(0, c.checkpointer().queuedSyncRequests());
         assertEquals(1, c.checkpointer().pendingSyncs());
+    }
+
+    @Test
+    void aCheckpointerThatTakesADeadOnesPlaceFsyncsEveryRelationFile() throws IOException
+    {
+        cluster();
+        Files.createDirectories(data.resolve("base"));
+        for (final String name : new String[] {"5", "16384", "not-a-relation", "99999999999"})
+        {
+            Files.write(data.resolve("base").resolve(name), new byte[8192]);
+        }
+        checkpointerProcess().checkpointer().attachAsCheckpointer();
+        assertEquals(0, c.checkpointer().pendingSyncs(), "the first checkpointer of the segment");
+        c.checkpointer().attachAsCheckpointer();
+        assertEquals(2, c.checkpointer().pendingSyncs(), "its successor: relations 5 and 16384");
+        assertEquals(2, c.checkpointer().processSyncRequests());
     }
 
     @Test
