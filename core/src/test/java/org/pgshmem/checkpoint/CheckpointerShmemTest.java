@@ -283,15 +283,7 @@ class CheckpointerShmemTest
     @Test
     void aFailedCheckpointFailsItsWaiters() throws InterruptedException
     {
-        cluster();
-        checkpointerProcess();
-        final AtomicReference<Throwable> outcome = new AtomicReference<>();
-        final Thread requester = requester(outcome, 30_000);
-        TestCluster.await("the request is in", () -> c.checkpointer().requestFlags() != 0);
-        c.checkpointer().takeRequestFlags();
-        c.checkpointer().checkpointEnded(c.checkpointer().checkpointStarting(false, true), null);
-        requester.join(30_000);
-        assertEquals("checkpoint request failed", outcome.get().getMessage());
+        assertEquals("checkpoint request failed", waitedForACheckpointThatEnded(null).getMessage());
         assertEquals(0, a.checkpointer().stats().numDone());
         assertEquals(1, a.checkpointer().stats().failed());
     }
@@ -299,17 +291,7 @@ class CheckpointerShmemTest
     @Test
     void aSkippedCheckpointReleasesItsWaitersButIsNotCountedAsDone() throws InterruptedException
     {
-        cluster();
-        checkpointerProcess();
-        final AtomicReference<Throwable> outcome = new AtomicReference<>();
-        final Thread requester = requester(outcome, 30_000);
-        TestCluster.await("the request is in", () -> c.checkpointer().requestFlags() != 0);
-        c.checkpointer().takeRequestFlags();
-        c.checkpointer().checkpointEnded(c.checkpointer().checkpointStarting(false, true),
-            new CheckPoint.Result(true, 0, 0, 0, 0, 0, 0, 0, 0, 0));
-        requester.join(30_000);
-        assertFalse(requester.isAlive());
-        assertNull(outcome.get());
+        assertNull(waitedForACheckpointThatEnded(new CheckPoint.Result(true, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
         assertEquals(0, a.checkpointer().stats().numDone());
         assertEquals(1, a.checkpointer().stats().numRequested());
     }
@@ -359,6 +341,24 @@ class CheckpointerShmemTest
         assertEquals(CheckPoint.IMMEDIATE | CheckPoint.FORCE, CheckpointerShmem.messageFlags(buffer, 0, 0));
         buffer.putInt(0, CheckPoint.CAUSE_XLOG);
         assertEquals(CheckPoint.CAUSE_XLOG, CheckpointerShmem.messageFlags(buffer, 0, 4));
+    }
+
+    /**
+     * A requester in A waits while C takes its request and runs a checkpoint that ends with
+     * {@code result} (null: failed); returns what the request threw, or null.
+     */
+    private Throwable waitedForACheckpointThatEnded(final CheckPoint.Result result) throws InterruptedException
+    {
+        cluster();
+        checkpointerProcess();
+        final AtomicReference<Throwable> outcome = new AtomicReference<>();
+        final Thread requester = requester(outcome, 30_000);
+        TestCluster.await("the request is in", () -> c.checkpointer().requestFlags() != 0);
+        c.checkpointer().takeRequestFlags();
+        c.checkpointer().checkpointEnded(c.checkpointer().checkpointStarting(false, true), result);
+        requester.join(30_000);
+        assertFalse(requester.isAlive(), "the requester was released");
+        return outcome.get();
     }
 
     private Thread requester(final AtomicReference<Throwable> outcome, final long timeoutMs)
