@@ -107,7 +107,7 @@ public final class Wal implements ShmemModule
     private WalSegments segments;
     private ByteBuffer io;
     private long lastInsertLsn;
-    private long lastBoundary;
+    private long scanBoundary;
 
     @Override
     public String name()
@@ -486,29 +486,44 @@ public final class Wal implements ShmemModule
     /**
      * XLogWrite under WALWriteLock: writes (and with {@code sync}, fsyncs) at least up to
      * {@code target}, and as much more as is fully inserted, so one fsync serves every committer
-     * that queued meanwhile.
+     * that queued meanwhile. As in PostgreSQL's XLogFlush, the wait for insertions to finish
+     * happens before taking WALWriteLock, never while holding it: an inserter may itself need
+     * that lock to recycle a WAL buffer before it can finish.
      */
     private void writeUpTo(final long wanted, final boolean sync)
     {
         // nothing past the reserved end can be written (asking for the insert position at a page
         // boundary means the end of the page before it)
         final long target = Math.min(wanted, WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET)));
+        final int doneOffset = sync ? FLUSHED_OFFSET : WRITTEN_OFFSET;
+        if (ctl.getLongVolatile(doneOffset) >= target)
+        {
+            return;
+        }
+        long upto = waitInsertionsToFinish(target);
+        long boundary = scanBoundary;
         writeLock.acquire(LWLockMode.EXCLUSIVE);
         try
         {
-            if (ctl.getLongVolatile(sync ? FLUSHED_OFFSET : WRITTEN_OFFSET) >= target)
+            if (ctl.getLongVolatile(doneOffset) >= target)
             {
                 return;
             }
-            final long upto = waitInsertionsToFinish(target);
+            // whatever else was copied while we queued for the lock goes too; this scan never waits
+            final long more = scanInsertions();
+            if (more > upto)
+            {
+                upto = more;
+                boundary = scanBoundary;
+            }
             final long written = ctl.getLongVolatile(WRITTEN_OFFSET);
             if (upto > written)
             {
                 writePages(written, upto);
                 ctl.putLongVolatile(WRITTEN_OFFSET, upto);
-                if (lastBoundary > ctl.getLongVolatile(BOUNDARY_OFFSET))
+                if (boundary > ctl.getLongVolatile(BOUNDARY_OFFSET))
                 {
-                    ctl.putLongVolatile(BOUNDARY_OFFSET, lastBoundary);
+                    ctl.putLongVolatile(BOUNDARY_OFFSET, boundary);
                 }
             }
             if (sync)
@@ -530,38 +545,48 @@ public final class Wal implements ShmemModule
     /**
      * WaitXLogInsertionsToFinish: the position, at least {@code target}, up to which every
      * reserved record is copied (an inserter waiting for a buffer page has copied up to that
-     * page); leaves in {@link #lastBoundary} the record boundary at or below it.
+     * page); leaves in {@link #scanBoundary} the record boundary at or below it. Must not be
+     * called holding WALWriteLock.
      */
     private long waitInsertionsToFinish(final long target)
     {
         int spins = 0;
         while (true)
         {
-            long done = WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET));
-            long boundary = done;
-            boolean reserving = false;
-            for (int s = 0; s < slotCount; s++)
+            final long done = scanInsertions();
+            if (done >= target)
             {
-                final int entry = s * SLOT_LENGTH;
-                final int state = slots.getIntVolatile(entry + SLOT_STATE_OFFSET);
-                if (state == INSERT_RESERVING)
-                {
-                    // its start may be below what we read; it will know in nanoseconds
-                    reserving = true;
-                }
-                else if (state == INSERT_COPYING)
-                {
-                    done = Math.min(done, slots.getLongVolatile(entry + SLOT_INSERTING_AT_OFFSET));
-                    boundary = Math.min(boundary, slots.getLongVolatile(entry + SLOT_START_OFFSET));
-                }
-            }
-            if (!reserving && done >= target)
-            {
-                lastBoundary = boundary;
                 return done;
             }
             spins = idle(spins);
         }
+    }
+
+    /**
+     * One look at the insert slots: how far every reservation is copied, or -1 while some slot is
+     * still reserving (its start may be below); sets {@link #scanBoundary}.
+     */
+    private long scanInsertions()
+    {
+        long done = WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET));
+        long boundary = done;
+        for (int s = 0; s < slotCount; s++)
+        {
+            final int entry = s * SLOT_LENGTH;
+            final int state = slots.getIntVolatile(entry + SLOT_STATE_OFFSET);
+            if (state == INSERT_RESERVING)
+            {
+                // it will know its start in nanoseconds
+                return -1;
+            }
+            if (state == INSERT_COPYING)
+            {
+                done = Math.min(done, slots.getLongVolatile(entry + SLOT_INSERTING_AT_OFFSET));
+                boundary = Math.min(boundary, slots.getLongVolatile(entry + SLOT_START_OFFSET));
+            }
+        }
+        scanBoundary = boundary;
+        return done;
     }
 
     /** Writes the WAL buffers' bytes [from, to) to the segments, encrypted if the cluster is, fsyncing every segment it finishes. */
