@@ -244,7 +244,7 @@ public final class Wal implements ShmemModule
         final long end = WalAddress.toEndLsn(startPos + size);
         slots.putLong(entry + SLOT_START_OFFSET, start);
         slots.putLong(entry + SLOT_END_OFFSET, end);
-        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, start);
+        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, advertised(start));
         slots.putIntVolatile(entry + SLOT_STATE_OFFSET, INSERT_COPYING);
         if (redoRecPtrUsed != ANY_REDO && ctl.getLongVolatile(REDO_SEQ_OFFSET) != seq)
         {
@@ -384,10 +384,20 @@ public final class Wal implements ShmemModule
             // WALInsertLockUpdateInsertingAt: everything of the record before this page is copied;
             // a flusher holding WALWriteLock must not wait for more of it while we wait for that lock
             slots.putLongVolatile(slot * SLOT_LENGTH + SLOT_INSERTING_AT_OFFSET, Math.max(page,
-                slots.getLong(slot * SLOT_LENGTH + SLOT_START_OFFSET)));
+                advertised(slots.getLong(slot * SLOT_LENGTH + SLOT_START_OFFSET))));
             advanceInsertBuffer(page);
         }
         return pagesOffset + index * PAGE_SIZE;
+    }
+
+    /**
+     * What an insertion starting at {@code start} advertises as copied before it has copied
+     * anything: its start, or, for a record that is the first on its page, the page's start, so
+     * that no flusher writes that page's header before the page is initialized (GetXLogBuffer).
+     */
+    private static long advertised(final long start)
+    {
+        return start % PAGE_SIZE == LENGTH ? start - LENGTH : start;
     }
 
     /**
@@ -1056,7 +1066,7 @@ public final class Wal implements ShmemModule
         final int entry = deadSlot * SLOT_LENGTH;
         final long from = ctl.getLongVolatile(BOUNDARY_OFFSET);
         slots.putLong(entry + SLOT_START_OFFSET, from);
-        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, from);
+        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, advertised(from));
         slots.putIntVolatile(entry + SLOT_STATE_OFFSET, INSERT_COPYING);
         // live reservations resolve in nanoseconds; after that every reserved record has a known start
         boolean reserving = true;
@@ -1080,7 +1090,7 @@ public final class Wal implements ShmemModule
             while (pos < endPos)
             {
                 final long lsn = WalAddress.toLsn(pos);
-                slots.putLongVolatile(entry + SLOT_INSERTING_AT_OFFSET, lsn);
+                slots.putLongVolatile(entry + SLOT_INSERTING_AT_OFFSET, advertised(lsn));
                 final int total = recordLengthAt(deadSlot, lsn, reader == null ? (reader = newReader()) : reader);
                 if (total > 0)
                 {
