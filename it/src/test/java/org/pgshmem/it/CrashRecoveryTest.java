@@ -284,6 +284,7 @@ class CrashRecoveryTest extends ClusterTestSupport
                 }
             }
             assertEquals("ok", checker.ask("quit", WAIT));
+            assertEquals(0, checker.waitFor(WAIT), "the checker detached");
         }
         cluster.stop("fast");
         assertTrue(cluster.cli("controldata", "-D", dir()).stdout().contains("shut down"));
@@ -605,6 +606,7 @@ class CrashRecoveryTest extends ClusterTestSupport
                 }
             }
             Files.writeString(into.resolve("ledger.txt"), ledger);
+            dumpThreadsOfLiveProcesses(into);
             Files.writeString(into.resolve("failure.txt"), "seed " + seed + ", round " + round + "\n" + failure);
             System.out.println("crash harness: round " + round + " of seed " + seed + " failed; data directory and ledger"
                 + " kept in " + into);
@@ -613,6 +615,38 @@ class CrashRecoveryTest extends ClusterTestSupport
         {
             failure.addSuppressed(ex);
         }
+    }
+
+    /**
+     * The thread stacks of every process still running with this data directory on its command
+     * line (a postmaster that hangs, its children): jstack, bounded, into threads-PID.txt.
+     */
+    private void dumpThreadsOfLiveProcesses(final Path into) throws IOException
+    {
+        final Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
+        final String data = cluster.dataDir().toString();
+        final List<ProcessHandle> live = ProcessHandle.allProcesses()
+            .filter(p -> p.info().arguments().map(a -> List.of(a).contains(data)).orElse(false)).toList();
+        for (final ProcessHandle p : live)
+        {
+            final Path out = into.resolve("threads-" + p.pid() + ".txt");
+            Files.writeString(out, p.info().commandLine().orElse("?") + "\n\n");
+            try
+            {
+                final Process dump = new ProcessBuilder(jstack.toString(), "-l", Long.toString(p.pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+                if (!dump.waitFor(30, TimeUnit.SECONDS))
+                {
+                    dump.destroyForcibly();
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        System.out.println("crash harness: thread dumps of " + live.size() + " live process(es) of the cluster in " + into);
     }
 
     /**
