@@ -141,6 +141,9 @@ class CrashRecoveryTest extends ClusterTestSupport
         }
     }
 
+    /** The processes of the round's cluster before the kill, for a failure's thread dumps. */
+    private final Map<String, Long> clusterPids = new TreeMap<>();
+
     /** One round: start, write, kill, crash, recover, check online and offline; returns the victim. */
     private Victim runRound(final long seed, final int round, final Random random, final Ledger[] ledgers)
         throws Exception
@@ -169,9 +172,14 @@ class CrashRecoveryTest extends ClusterTestSupport
             final long postmaster = cluster.postmasterPid();
             final long bgwriter = cluster.slotPid(ProcSlotDescriptor.BGWRITER_SLOT);
             final long checkpointer = cluster.slotPid(ProcSlotDescriptor.CHECKPOINTER_SLOT);
+            clusterPids.clear();
+            clusterPids.put("postmaster", postmaster);
+            clusterPids.put("background writer", bgwriter);
+            clusterPids.put("checkpointer", checkpointer);
             for (final Writer w : writers)
             {
                 ackedBeforeKill += w.acked;
+                clusterPids.put("writer " + w.id, w.pid());
             }
             switch (victim)
             {
@@ -350,7 +358,21 @@ class CrashRecoveryTest extends ClusterTestSupport
     private void immediateStop(final List<Writer> writers) throws Exception
     {
         writers.forEach(w -> w.mayEnd = true);
-        cluster.stop("immediate");
+        final long postmaster = cluster.postmasterPid();
+        clusterPids.put("postmaster", postmaster);
+        try
+        {
+            cluster.stop("immediate");
+        }
+        catch (final AssertionError stopFailed)
+        {
+            // the postmaster did not exit: its stacks now, before anything else is killed
+            final Path into = failuresDirectory().resolve("stop-hang-" + postmaster);
+            Files.createDirectories(into);
+            dumpThreadsOfLiveProcesses(into);
+            stopFailed.addSuppressed(new AssertionError("thread dumps of the processes still running in " + into));
+            throw stopFailed;
+        }
         for (final Writer w : writers)
         {
             w.join();
@@ -569,13 +591,18 @@ class CrashRecoveryTest extends ClusterTestSupport
         return new String(file, at, SLOT, StandardCharsets.ISO_8859_1).replace("\0", "\\0");
     }
 
+    /** Where failed rounds are kept: {@code -Dcrash.failures}, by default target/crash-failures of the it module. */
+    private static Path failuresDirectory()
+    {
+        return Path.of(System.getProperty("crash.failures", "target/crash-failures")).toAbsolutePath();
+    }
+
     /** After a failed round: copies the data directory and the ledgers to target/crash-failures. */
     private void keepForInspection(final long seed, final int round, final Ledger[] ledgers, final Throwable failure)
     {
         try
         {
-            final Path into = Path.of(System.getProperty("crash.failures", "target/crash-failures"))
-                .resolve("seed-" + seed + "-round-" + round).toAbsolutePath();
+            final Path into = failuresDirectory().resolve("seed-" + seed + "-round-" + round);
             Files.createDirectories(into);
             final Path data = cluster.dataDir();
             try (Stream<Path> files = Files.walk(data))
@@ -625,8 +652,20 @@ class CrashRecoveryTest extends ClusterTestSupport
     {
         final Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
         final String data = cluster.dataDir().toString();
-        final List<ProcessHandle> live = ProcessHandle.allProcesses()
-            .filter(p -> p.info().arguments().map(a -> List.of(a).contains(data)).orElse(false)).toList();
+        final List<ProcessHandle> live = new ArrayList<>(ProcessHandle.allProcesses()
+            .filter(p -> p.info().arguments().map(a -> List.of(a).contains(data)).orElse(false)).toList());
+        final StringBuilder known = new StringBuilder();
+        for (final Map.Entry<String, Long> e : clusterPids.entrySet())
+        {
+            final ProcessHandle h = ProcessHandle.of(e.getValue()).orElse(null);
+            known.append(e.getKey()).append(' ').append(e.getValue()).append(h != null && h.isAlive() ? " alive" : " gone")
+                .append('\n');
+            if (h != null && h.isAlive() && !live.contains(h))
+            {
+                live.add(h);
+            }
+        }
+        Files.writeString(into.resolve("processes.txt"), known);
         for (final ProcessHandle p : live)
         {
             final Path out = into.resolve("threads-" + p.pid() + ".txt");
