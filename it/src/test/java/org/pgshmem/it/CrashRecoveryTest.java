@@ -370,6 +370,7 @@ class CrashRecoveryTest extends ClusterTestSupport
             final Path into = failuresDirectory().resolve("stop-hang-" + postmaster);
             Files.createDirectories(into);
             dumpThreadsOfLiveProcesses(into);
+            dumpLwLockHolders(into);
             stopFailed.addSuppressed(new AssertionError("thread dumps of the processes still running in " + into));
             throw stopFailed;
         }
@@ -686,6 +687,56 @@ class CrashRecoveryTest extends ClusterTestSupport
             }
         }
         System.out.println("crash harness: thread dumps of " + live.size() + " live process(es) of the cluster in " + into);
+    }
+
+    /**
+     * The LWLocks every slot of the proc array records as held (the low bits of an entry are the
+     * mode), each process alive or not, and {@code pgshmem shmem} to name the offsets: who holds
+     * what a hanging postmaster waits for. Into lwlocks.txt.
+     */
+    private void dumpLwLockHolders(final Path into) throws IOException
+    {
+        final StringBuilder out = new StringBuilder();
+        try (org.pgshmem.shmem.Shmem shmem = org.pgshmem.backend.Backend.inspect(cluster.dataDir()))
+        {
+            final org.pgshmem.shmem.ShmemStruct struct = shmem.findStruct(org.pgshmem.proc.ProcArray.LABEL);
+            final org.pgshmem.proc.ProcArray procArray = org.pgshmem.proc.ProcArray.of(struct);
+            out.append("Proc Array at segment offset ").append(struct.offset()).append('\n');
+            for (int slot = 0; slot < procArray.slotCount(); slot++)
+            {
+                final long pid = procArray.pid(slot);
+                if (pid == 0)
+                {
+                    continue;
+                }
+                out.append("slot ").append(slot).append(" pid ").append(pid)
+                    .append(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? " alive" : " dead")
+                    .append(", LWLock entries held (segment offset | mode bit):");
+                final int first = ProcSlotDescriptor.slotOffset(slot) + ProcSlotDescriptor.HELD_LWLOCKS_OFFSET;
+                for (int i = 0; i < ProcSlotDescriptor.MAX_HELD_LWLOCKS; i++)
+                {
+                    final int entry = struct.buffer().getIntVolatile(first + i * Integer.BYTES);
+                    if (entry != 0)
+                    {
+                        out.append(' ').append(entry & ~7).append('|').append(entry & 7);
+                    }
+                }
+                out.append('\n');
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            out.append("could not inspect the segment: ").append(ex).append('\n');
+        }
+        try
+        {
+            out.append('\n').append(cluster.cli("shmem", "-D", dir()).all());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        Files.writeString(into.resolve("lwlocks.txt"), out);
     }
 
     /**
