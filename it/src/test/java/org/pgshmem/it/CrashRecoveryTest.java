@@ -150,6 +150,15 @@ class CrashRecoveryTest extends ClusterTestSupport
     {
         final Victim victim = Victim.values()[random.nextInt(Victim.values().length)];
         final long delayMs = 100 + random.nextInt(2900);
+        // online checkpoints (pgshmem checkpoint, PostgreSQL's CHECKPOINT) requested at random
+        // moments of the delay: the crash may come during one, and recovery starts at its redo point
+        final long[] checkpointsAt = new long[random.nextInt(3)];
+        for (int i = 0; i < checkpointsAt.length; i++)
+        {
+            checkpointsAt[i] = random.nextInt((int)delayMs);
+        }
+        java.util.Arrays.sort(checkpointsAt);
+        final long roundLogMark = logLength();
         final int[] firstOfRound = new int[WRITERS];
         for (int w = 0; w < WRITERS; w++)
         {
@@ -167,8 +176,15 @@ class CrashRecoveryTest extends ClusterTestSupport
                 writers.add(new Writer(w, ledgers[w], cluster.dataDir()));
             }
             awaitProgress(writers, "each writer to commit " + PROGRESS + " transactions");
-            // the random moment, the one deliberate sleep
-            Thread.sleep(delayMs);
+            // the random moments, the one deliberate kind of sleep
+            final long delayStart = System.nanoTime();
+            for (final long at : checkpointsAt)
+            {
+                sleepUntil(delayStart, at);
+                final CliResult requested = cluster.cli("checkpoint", "-D", dir(), "--no-wait");
+                assertEquals(0, requested.exitCode(), requested.all());
+            }
+            sleepUntil(delayStart, delayMs);
             final long postmaster = cluster.postmasterPid();
             final long bgwriter = cluster.slotPid(ProcSlotDescriptor.BGWRITER_SLOT);
             final long checkpointer = cluster.slotPid(ProcSlotDescriptor.CHECKPOINTER_SLOT);
@@ -242,6 +258,11 @@ class CrashRecoveryTest extends ClusterTestSupport
             ackedAfterKill += w.acked;
         }
         ackedAfterKill -= ackedBeforeKill;
+
+        final String roundLog = logSince(roundLogMark);
+        final int checkpointsBegun = count(roundLog, "checkpoint starting: immediate force")
+            + count(roundLog, "checkpoint starting: wal") + count(roundLog, "checkpoint starting: time");
+        final int checkpointsDone = count(roundLog, "checkpoint complete: wrote");
 
         // recovery
         final long logMark = logLength();
@@ -320,10 +341,30 @@ class CrashRecoveryTest extends ClusterTestSupport
         }
         System.out.printf("round %d (seed %d): killed %s (PID %d) after %d ms; %d commits acknowledged (%d of them"
                 + " after the kill; %d in all), %d rolled back; in flight at the crash: %d present, %d absent;"
-                + " start with recovery %d ms, %s%n",
+                + " online checkpoints %d requested, %d begun, %d complete; start with recovery %d ms, %s%n",
             round, seed, victim.name, victimPid, delayMs, acked, ackedAfterKill, total, aborted, resolvedPresent[0],
-            resolvedAbsent[0], startMs, redoDone.group());
+            resolvedAbsent[0], checkpointsAt.length, checkpointsBegun, checkpointsDone, startMs, redoDone.group());
         return victim;
+    }
+
+    /** Sleeps until {@code ms} after {@code startNanos}: the harness's deliberate random moments. */
+    private static void sleepUntil(final long startNanos, final long ms) throws InterruptedException
+    {
+        final long left = ms - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        if (left > 0)
+        {
+            Thread.sleep(left);
+        }
+    }
+
+    private static int count(final String text, final String what)
+    {
+        int n = 0;
+        for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + 1))
+        {
+            n++;
+        }
+        return n;
     }
 
     /** Waits until every writer in {@code writers} acknowledged {@link #PROGRESS} more commits than now; none may stop. */
