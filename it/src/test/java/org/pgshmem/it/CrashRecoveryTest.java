@@ -130,15 +130,36 @@ class CrashRecoveryTest extends ClusterTestSupport
     /** The process a round kills. */
     private enum Victim
     {
-        WRITER_0("writer 0"), WRITER_1("writer 1"), WRITER_2("writer 2"), BGWRITER("background writer"),
-        CHECKPOINTER("checkpointer"), POSTMASTER("postmaster");
+        WRITER_0("writer 0", "writer"), WRITER_1("writer 1", "writer"), WRITER_2("writer 2", "writer"),
+        BGWRITER("background writer", "bgwriter"), CHECKPOINTER("checkpointer", "checkpointer"),
+        POSTMASTER("postmaster", "postmaster");
 
         final String name;
+        final String kind;
 
-        Victim(final String name)
+        Victim(final String name, final String kind)
         {
             this.name = name;
+            this.kind = kind;
         }
+    }
+
+    /**
+     * The victims a round draws from: all, or those {@code -Dcrash.victims} names (a comma list of
+     * writer, bgwriter, checkpointer, postmaster), for a soak aimed at one path.
+     */
+    private static List<Victim> victimsToChoose()
+    {
+        final String wanted = System.getProperty("crash.victims", "");
+        if (wanted.isBlank())
+        {
+            return List.of(Victim.values());
+        }
+        final List<String> kinds = List.of(wanted.split("\\s*,\\s*"));
+        final List<Victim> chosen = java.util.Arrays.stream(Victim.values()).filter(v -> kinds.contains(v.kind)).toList();
+        assertFalse(chosen.isEmpty(), "-Dcrash.victims=" + wanted + " names none of writer, bgwriter, checkpointer,"
+            + " postmaster");
+        return chosen;
     }
 
     /** The processes of the round's cluster before the kill, for a failure's thread dumps. */
@@ -148,7 +169,8 @@ class CrashRecoveryTest extends ClusterTestSupport
     private Victim runRound(final long seed, final int round, final Random random, final Ledger[] ledgers)
         throws Exception
     {
-        final Victim victim = Victim.values()[random.nextInt(Victim.values().length)];
+        final List<Victim> victims = victimsToChoose();
+        final Victim victim = victims.get(random.nextInt(victims.size()));
         final long delayMs = 100 + random.nextInt(2900);
         // online checkpoints (pgshmem checkpoint, PostgreSQL's CHECKPOINT) requested at random
         // moments of the delay: the crash may come during one, and recovery starts at its redo point
