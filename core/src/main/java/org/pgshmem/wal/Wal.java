@@ -92,6 +92,7 @@ public final class Wal implements ShmemModule
     private java.util.function.IntSupplier syncRequests;
     private Path dataDir;
     private Shmem shmem;
+    private boolean finishingDead;
     private MyProc me;
     private LWLock writeLock;
     private LWLock mappingLock;
@@ -535,6 +536,7 @@ public final class Wal implements ShmemModule
             while (writeLock.isHeld() && ctl.getLongVolatile(doneOffset) < target)
             {
                 spins = idleForWrite(spins);
+                checkForDeadProcesses(spins);
             }
             if (ctl.getLongVolatile(doneOffset) >= target)
             {
@@ -598,6 +600,7 @@ public final class Wal implements ShmemModule
                 return done;
             }
             spins = idle(spins);
+            checkForDeadProcesses(spins);
         }
     }
 
@@ -802,25 +805,54 @@ public final class Wal implements ShmemModule
      */
     public void flushForRepair(final int deadSlot)
     {
-        // other processes may have died with it (an immediate stop, a killed process group): their
-        // WAL locks and half-copied records would stop this flush until their own cleanup, which
-        // comes after ours; finish their part of the WAL now (the same as their cleanup would)
-        final ProcArray procs = ProcArray.of(shmem);
-        for (int s = 0; s < slotCount; s++)
+        releaseLocksOf(deadSlot);
+        finishDeadInsertions();
+        flush(slots.getLongVolatile(deadSlot * SLOT_LENGTH + SLOT_END_OFFSET));
+    }
+
+    /**
+     * In the postmaster, when a wait of its own for the WAL lasts: other processes may have died
+     * too (an immediate stop, a killed process group), and their WAL locks and half-copied records
+     * would stop it until their own cleanup, which it has not reached; it finishes their part of
+     * the WAL now, as their cleanup would. Other processes just wait for the postmaster.
+     */
+    private void finishDeadInsertions()
+    {
+        if (me.slot() != org.pgshmem.proc.ProcSlotDescriptor.POSTMASTER_SLOT || finishingDead)
         {
-            final long pid = procs.pid(s);
-            if (s != deadSlot && s != me.slot() && pid != 0 && !org.pgshmem.util.Processes.isAlive(pid, 0))
+            return;
+        }
+        finishingDead = true;
+        try
+        {
+            final ProcArray procs = ProcArray.of(shmem);
+            for (int s = 0; s < slotCount; s++)
             {
-                releaseLocksOf(s);
-                final int state = insertState(s);
-                if (state == INSERT_COPYING || state == INSERT_RESERVING)
+                final long pid = procs.pid(s);
+                if (s != me.slot() && pid != 0 && !org.pgshmem.util.Processes.isAlive(pid, 0))
                 {
-                    cleanupProcess(s, pid);
+                    releaseLocksOf(s);
+                    final int state = insertState(s);
+                    if (state == INSERT_COPYING || state == INSERT_RESERVING)
+                    {
+                        cleanupProcess(s, pid);
+                    }
                 }
             }
         }
-        releaseLocksOf(deadSlot);
-        flush(slots.getLongVolatile(deadSlot * SLOT_LENGTH + SLOT_END_OFFSET));
+        finally
+        {
+            finishingDead = false;
+        }
+    }
+
+    /** Every so often in a long wait: the postmaster's {@link #finishDeadInsertions}. */
+    private void checkForDeadProcesses(final int spins)
+    {
+        if ((spins & 4095) == 4095)
+        {
+            finishDeadInsertions();
+        }
     }
 
     private void releaseLocksOf(final int deadSlot)
