@@ -232,6 +232,12 @@ class WalSingleProcessTest
         threadsLeftInside = !join(flusher);
         assertFalse(threadsLeftInside, "the flush finished once the hole was filled");
         assertEquals(null, failed.get());
+        assertNoopThenRecord3(pm, holeLsn, size);
+    }
+
+    /** The hole at {@code holeLsn} reads as a NOOP of the whole reservation, and the record after it is xid 3's. */
+    private static void assertNoopThenRecord3(final Proc pm, final long holeLsn, final int size)
+    {
         try (WalReader reader = pm.wal().newReader())
         {
             assertTrue(reader.read(holeLsn), () -> reader.error());
@@ -261,14 +267,7 @@ class WalSingleProcessTest
         pm.wal().cleanupProcess(bslot, 12345);
         final long after = a.wal().insert(WalRecordType.XACT_ABORT, 3, payload(100, 3), 0, 100, Wal.ANY_REDO, false);
         a.wal().flush(after);
-        try (WalReader reader = pm.wal().newReader())
-        {
-            assertTrue(reader.read(holeLsn), () -> reader.error());
-            assertEquals(WalRecordType.NOOP, reader.type());
-            assertEquals(size - WalRecordDescriptor.HEADER_LENGTH, reader.payloadLength(), "the whole reservation");
-            assertTrue(reader.read(reader.nextLsn()), () -> reader.error());
-            assertEquals(3, reader.xid());
-        }
+        assertNoopThenRecord3(pm, holeLsn, size);
     }
 
     @Test
