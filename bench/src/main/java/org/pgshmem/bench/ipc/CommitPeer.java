@@ -1,0 +1,221 @@
+package org.pgshmem.bench.ipc;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pgshmem.backend.Backend;
+import org.pgshmem.wal.Wal;
+import org.pgshmem.wal.WalRecordType;
+
+/**
+ * One committer of {@link CommitScaling}: a child JVM that commits in a tight loop while the
+ * others do the same, or that measures this disk's raw fsync. Started by {@link PeerProcess}; not
+ * for running by hand:
+ * {@code CommitPeer wal|fsync <parent pid> <control file> <data directory> <index>}.
+ *
+ * <ul>
+ *   <li>{@code wal}: attaches to the cluster as a backend; a commit is {@code Wal.insert} of a
+ *       {@value #COMMIT_PAYLOAD}-byte record ({@code NOOP}: replay skips it) and
+ *       {@code Wal.flush} of its end: it returns once the record is written and fdatasynced,
+ *       by this process or by whichever process held WALWriteLock and flushed it with its own.</li>
+ *   <li>{@code fsync}: attaches to nothing; an operation is a positional {@code FileChannel.write}
+ *       of 8 KiB at the next offset of a 16 MiB zero-filled file in the data directory (its own,
+ *       {@code bench_fsync.<index>}), then {@code force(false)} (fdatasync): the disk's raw fsync
+ *       rate, measured in the same run as the commits.</li>
+ * </ul>
+ *
+ * <p>It speaks {@link PeerProcess}'s lines and runs {@link TimedRounds}' rounds:
+ * <pre>
+ *   child:  ready
+ *   parent: hammer ROUND SYNCS TIMEOUT_MS          (SYNCS 1: this side counts the WAL's fsyncs)
+ *   child:  go
+ *           ... the parent moves the phase word: WARMUP, MEASURE, STOP ...
+ *   child:  done ALLOCATED_BYTES PREEMPTIONS CPU_NANOS WAL_SYNCS COUNT
+ *   parent: quit
+ *   child:  bye
+ * </pre>
+ * WAL_SYNCS is how many fsyncs the WAL counted ({@code Wal.stats()}'s wal_sync, shared by the
+ * cluster) between this side seeing MEASURE and STOP, when the parent asked this side for it
+ * (one side of each round), else 0.
+ */
+public final class CommitPeer
+{
+    static final String WAL = "wal";
+    static final String FSYNC = "fsync";
+    static final int COMMIT_PAYLOAD = 100;
+    static final int FSYNC_BLOCK = 8192;
+    static final int FSYNC_FILE_BYTES = 16 * 1024 * 1024;
+    private static final int WAL_SYNC = 4;
+
+    private CommitPeer()
+    {
+    }
+
+    /** What a loop repeats: one commit, or one write + fsync. */
+    private interface Operation
+    {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs one side.
+     *
+     * @param args kind, parent pid, control file, data directory, index
+     */
+    public static void main(final String[] args)
+    {
+        TimedRounds.runChild(Long.parseLong(args[1]), "commit peer", out ->
+        {
+            final String kind = args[0];
+            final Path controlFile = Path.of(args[2]);
+            final Path dataDir = Path.of(args[3]);
+            final int index = Integer.parseInt(args[4]);
+            final MappedByteBuffer mapped = MappedFiles.map(controlFile, TimedRounds.CONTROL_LENGTH);
+            Backend backend = null;
+            FileChannel file = null;
+            try
+            {
+                final Operation operation;
+                final Wal wal;
+                if (kind.equals(WAL))
+                {
+                    backend = Backend.attach(dataDir);
+                    wal = backend.module(Wal.class);
+                    final UnsafeBuffer payload = new UnsafeBuffer(new byte[COMMIT_PAYLOAD]);
+                    for (int i = 0; i < COMMIT_PAYLOAD; i++)
+                    {
+                        payload.putByte(i, (byte)(i * 31 + index));
+                    }
+                    operation = () -> wal.flush(wal.insert(WalRecordType.NOOP, 0, payload, 0, COMMIT_PAYLOAD,
+                        Wal.ANY_REDO, false));
+                }
+                else if (kind.equals(FSYNC))
+                {
+                    wal = null;
+                    file = zeroFilled(dataDir.resolve("bench_fsync." + index));
+                    final FileChannel channel = file;
+                    final ByteBuffer block = ByteBuffer.allocateDirect(FSYNC_BLOCK);
+                    for (int i = 0; i < FSYNC_BLOCK; i++)
+                    {
+                        block.put(i, (byte)(i * 31 + 7));
+                    }
+                    final long[] next = new long[1];
+                    operation = () ->
+                    {
+                        final long at = next[0];
+                        next[0] = (at + FSYNC_BLOCK) % FSYNC_FILE_BYTES;
+                        block.clear();
+                        while (block.hasRemaining())
+                        {
+                            channel.write(block, at + block.position());
+                        }
+                        channel.force(false);
+                    };
+                }
+                else
+                {
+                    throw new IllegalArgumentException("unknown kind \"" + kind + "\" (known: wal, fsync)");
+                }
+                final UnsafeBuffer control = new UnsafeBuffer(mapped);
+                // one of each before the first round, so that a failure shows here and not in a window
+                operation.run();
+                TimedRounds.say(out, "ready");
+                TimedRounds.serve(out, words -> hammer(operation, wal, control, words, out));
+            }
+            finally
+            {
+                if (file != null)
+                {
+                    file.close();
+                }
+                if (backend != null)
+                {
+                    backend.close();
+                }
+                MappedFiles.unmap(mapped);
+            }
+        });
+    }
+
+    /** A file of 16 MiB zeros, written and fsynced as a WAL segment is made, open for writing. */
+    private static FileChannel zeroFilled(final Path path) throws IOException
+    {
+        final FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+        final ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        for (long at = 0; at < FSYNC_FILE_BYTES; at += zeros.capacity())
+        {
+            zeros.clear();
+            while (zeros.hasRemaining())
+            {
+                channel.write(zeros, at + zeros.position());
+            }
+        }
+        channel.force(true);
+        return channel;
+    }
+
+    /** {@code hammer ROUND SYNCS TIMEOUT_MS}: runs the round, returns the {@code done} line. */
+    private static String hammer(final Operation operation, final Wal wal, final UnsafeBuffer control,
+        final String[] words, final PrintStream out) throws InterruptedException
+    {
+        final long round = Long.parseLong(words[1]);
+        final boolean countSyncs = words[2].equals("1") && wal != null;
+        return TimedRounds.hammer(new TimedRounds.Loop[] {new Loop(operation, countSyncs ? wal : null, control, round)},
+            "pgshmem-bench-commit", out);
+    }
+
+    /** The loop: repeat the operation until STOP, counting those done in the window. */
+    private static final class Loop extends TimedRounds.Loop
+    {
+        private final Operation operation;
+        private final Wal countSyncsOf;
+        private long syncs;
+
+        Loop(final Operation operation, final Wal countSyncsOf, final UnsafeBuffer control, final long round)
+        {
+            super(control, round);
+            this.operation = operation;
+            this.countSyncsOf = countSyncsOf;
+        }
+
+        @Override
+        void spin() throws IOException
+        {
+            long n = 0;
+            long first = -1;
+            long phase;
+            while ((phase = control.getLongVolatile(TimedRounds.PHASE_OFFSET)) != stop)
+            {
+                if (first < 0 && phase == measure)
+                {
+                    first = n;
+                    opened();
+                    if (countSyncsOf != null)
+                    {
+                        syncs = countSyncsOf.stats()[WAL_SYNC];
+                    }
+                }
+                operation.run();
+                n++;
+            }
+            if (countSyncsOf != null)
+            {
+                syncs = first < 0 ? 0 : countSyncsOf.stats()[WAL_SYNC] - syncs;
+            }
+            closed(first, n);
+        }
+
+        @Override
+        long extra()
+        {
+            return countSyncsOf == null ? 0 : syncs;
+        }
+    }
+}
