@@ -24,6 +24,8 @@ import org.pgshmem.shmem.ShmemSegment;
 import org.pgshmem.shmem.StructInit;
 import org.pgshmem.util.PgException;
 import org.pgshmem.util.Processes;
+import org.pgshmem.xact.Transaction;
+import org.pgshmem.xact.Transactions;
 
 /**
  * A process attached to a running cluster: any JVM that calls {@link #attach(Path)}.
@@ -256,6 +258,73 @@ public final class Backend implements AutoCloseable
         return modules.get(BufferManager.class);
     }
 
+    /**
+     * This process's transaction, the same object for every transaction it runs (reused, so that
+     * writes allocate nothing): {@link Transaction#inProgress} says whether one was begun.
+     */
+    public Transaction transaction()
+    {
+        checkPostmaster();
+        return modules.get(Transactions.class).transaction();
+    }
+
+    /**
+     * BEGIN: starts a transaction, whose writes stay in this process until its
+     * {@link Transaction#commit}, and returns it.
+     *
+     * @throws PgException "there is already a transaction in progress"
+     */
+    public Transaction begin()
+    {
+        final Transaction t = transaction();
+        t.begin();
+        return t;
+    }
+
+    /**
+     * Writes {@code bytes} at byte {@code offset} (past the 24-byte page header) of block
+     * {@code block} of relation {@code relation}: in the transaction in progress, or else in a
+     * transaction of its own that commits at once (autocommit), extending the relation up to the
+     * block. Returns the commit's LSN, or {@link org.pgshmem.wal.Wal#INVALID_LSN} when the write
+     * went to the transaction in progress.
+     */
+    public long write(final int relation, final int block, final int offset, final byte[] bytes)
+    {
+        final Transaction t = transaction();
+        if (t.inProgress())
+        {
+            t.write(relation, block, offset, bytes);
+            return org.pgshmem.wal.Wal.INVALID_LSN;
+        }
+        t.begin();
+        try
+        {
+            t.write(relation, block, offset, bytes);
+        }
+        catch (final RuntimeException ex)
+        {
+            t.abort();
+            throw ex;
+        }
+        return t.commit();
+    }
+
+    /**
+     * Reads {@code into.length} bytes at byte {@code offset} of the block: what is committed, with
+     * the writes of this process's transaction in progress over it.
+     */
+    public void read(final int relation, final int block, final int offset, final byte[] into)
+    {
+        transaction().read(relation, block, offset, into);
+    }
+
+    /** pg_xact_status: {@code Clog.IN_PROGRESS}, {@code COMMITTED} or {@code ABORTED} for transaction {@code xid}. */
+    public int transactionStatus(final long xid)
+    {
+        checkPostmaster();
+        return modules.get(Transactions.class).transactionStatus(xid);
+    }
+
     /** Whether the heartbeat found the postmaster dead; once true, calls fail. */
     public boolean postmasterDead()
     {
@@ -342,6 +411,17 @@ public final class Backend implements AutoCloseable
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+        try
+        {
+            if (!postmasterDead)
+            {
+                modules.get(Transactions.class).abortOpenTransaction();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            org.pgshmem.util.Elog.warning("could not abort the transaction in progress at detach: " + ex.getMessage());
         }
         try
         {

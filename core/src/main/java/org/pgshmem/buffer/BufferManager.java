@@ -85,6 +85,8 @@ public final class BufferManager implements ShmemModule
     private ByteBuffer io;
     private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     private LongConsumer walFlush;
+    /** Set by {@link #readBufferForRedo} while it reads a page the caller overwrites whole. */
+    private boolean zeroDamagedPage;
 
     @Override
     public String name()
@@ -289,6 +291,61 @@ public final class BufferManager implements ShmemModule
         return allocate(relation, block, tag, partition);
     }
 
+    /**
+     * XLogReadBufferForRedo's read, for replaying WAL: like {@link #readBuffer}, but a block past
+     * the relation's end is first added with zero pages (the relation was extended after the last
+     * checkpoint and the crash lost the extension), and with {@code willOverwrite} (the record
+     * carries the page's full image) a page that fails its checksum, torn by the crash, is read as
+     * zeros instead of refused. For recovery, when no other process extends relations.
+     */
+    public int readBufferForRedo(final int relation, final int block, final boolean willOverwrite)
+    {
+        if (relation < 0 || block < 0)
+        {
+            return readBuffer(relation, block);
+        }
+        final RelationFiles f = files();
+        final int nblocks = f.nblocks(relation);
+        if (nblocks <= block)
+        {
+            zeroIo();
+            for (int b = nblocks; b <= block; b++)
+            {
+                f.write(relation, b, io);
+            }
+        }
+        zeroDamagedPage = willOverwrite;
+        try
+        {
+            return readBuffer(relation, block);
+        }
+        finally
+        {
+            zeroDamagedPage = false;
+        }
+    }
+
+    /** In {@link #readBufferForRedo} of a page to be overwritten: a damaged page in {@link #io} becomes zeros. */
+    private boolean zeroDamaged(final int relation, final int block)
+    {
+        if (!zeroDamagedPage)
+        {
+            return false;
+        }
+        Elog.warning("invalid page in block " + Integer.toUnsignedString(block) + " of relation "
+            + Integer.toUnsignedString(relation) + "; zeroing it: the WAL record replayed holds its full image");
+        zeroIo();
+        return true;
+    }
+
+    private void zeroIo()
+    {
+        for (int i = 0; i < PAGE_SIZE; i += Long.BYTES)
+        {
+            io.putLong(i, 0);
+        }
+    }
+
     /** Waits while an I/O on the buffer is in progress (WaitIO). */
     private void waitForIo(final int buf)
     {
@@ -329,7 +386,7 @@ public final class BufferManager implements ShmemModule
         try
         {
             f.read(relation, block, io);
-            if (!Page.verify(io, block, crc))
+            if (!Page.verify(io, block, crc) && !zeroDamaged(relation, block))
             {
                 throw new PgException("invalid page in block " + Integer.toUnsignedString(block) + " of relation "
                     + Integer.toUnsignedString(relation), "The checksum or header of the page on disk is wrong;"

@@ -11,9 +11,7 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pgshmem.ipc.MessageTypes;
 import org.pgshmem.backend.Backend;
-import org.pgshmem.buffer.BufferManager;
-import org.pgshmem.buffer.PageHeaderDescriptor;
-import org.pgshmem.lock.LWLockMode;
+import org.pgshmem.control.ControlFile;
 import org.pgshmem.lock.LockManager;
 import org.pgshmem.lock.LockMode;
 import org.pgshmem.lock.LockTag;
@@ -22,6 +20,8 @@ import org.pgshmem.shmem.SharedHash;
 import org.pgshmem.shmem.ShmemStruct;
 import org.pgshmem.shmem.StructInit;
 import org.pgshmem.util.PgException;
+import org.pgshmem.xact.Clog;
+import org.pgshmem.xact.Transaction;
 
 /**
  * The command language of {@code pgshmem backend} (docs/BACKEND_COMMANDS.md): one command a
@@ -83,6 +83,11 @@ final class BackendShell
                 case "write" -> writePage(trimmed);
                 case "read" -> readPage(trimmed.split("\\s+"));
                 case "flush" -> "ok " + backend.buffers().flushAll();
+                case "begin" -> begin();
+                case "commit" -> commit();
+                case "abort", "rollback" -> abort();
+                case "xid" -> xid();
+                case "status" -> status(words);
                 default -> throw new PgException("unknown command \"" + words[0] + "\"");
             };
             if (answer == null)
@@ -245,21 +250,9 @@ final class BackendShell
         return backend.messenger().waitLatch(TimeUnit.MILLISECONDS.toNanos(timeoutMs)) ? "ok set" : "ok timeout";
     }
 
-    private static int pageOffset(final String offset, final int length)
-    {
-        final int off = Integer.parseInt(offset);
-        if (off < PageHeaderDescriptor.HEADER_LENGTH || length < 0 || off + length > PageHeaderDescriptor.PAGE_SIZE)
-        {
-            throw new PgException("offset " + off + " and length " + length + " do not fit in a page",
-                "Page contents run from byte " + PageHeaderDescriptor.HEADER_LENGTH + " (after the header) to "
-                    + PageHeaderDescriptor.PAGE_SIZE + ".", null);
-        }
-        return off;
-    }
-
     /**
-     * {@code write <rel> <block> <offset> <text>}: through the buffer manager, under the exclusive
-     * content lock, marking the buffer dirty; the relation is extended up to the block first.
+     * {@code write <rel> <block> <offset> <text>}: into the transaction in progress, or else in a
+     * transaction of its own, committed (and flushed, with synchronous_commit) before the answer.
      */
     private String writePage(final String line)
     {
@@ -268,52 +261,65 @@ final class BackendShell
         final int relation = Integer.parseInt(w[1]);
         final int block = Integer.parseInt(w[2]);
         final byte[] text = w[4].getBytes(StandardCharsets.UTF_8);
-        final int offset = pageOffset(w[3], text.length);
-        final BufferManager buffers = backend.buffers();
-        while (buffers.nblocks(relation) <= block)
-        {
-            buffers.releaseBuffer(buffers.extend(relation, backend.locks()));
-        }
-        final int buf = buffers.readBuffer(relation, block);
-        try
-        {
-            buffers.lockBuffer(buf, LWLockMode.EXCLUSIVE);
-            buffers.page(buf).putBytes(offset, text);
-            buffers.markDirty(buf);
-            buffers.unlockBuffer(buf, LWLockMode.EXCLUSIVE);
-        }
-        finally
-        {
-            buffers.releaseBuffer(buf);
-        }
+        backend.write(relation, block, Integer.parseInt(w[3]), text);
         return "ok";
     }
 
-    /** {@code read <rel> <block> <offset> <length>}: {@code ok <text>}, trailing zero bytes left out. */
+    /**
+     * {@code read <rel> <block> <offset> <length>}: {@code ok <text>}, trailing zero bytes left out;
+     * what is committed, with this backend's own writes in its transaction over it.
+     */
     private String readPage(final String[] words)
     {
         arity(words, 5, "read <rel> <block> <offset> <length>");
+        final int relation = Integer.parseInt(words[1]);
+        final int block = Integer.parseInt(words[2]);
+        final int offset = Integer.parseInt(words[3]);
         final int length = Integer.parseInt(words[4]);
-        final int offset = pageOffset(words[3], length);
-        final BufferManager buffers = backend.buffers();
-        final int buf = buffers.readBuffer(Integer.parseInt(words[1]), Integer.parseInt(words[2]));
+        // before the array is made: a negative length gets the page's error, not the JVM's
+        Transaction.checkAddress(relation, block, offset, length);
         final byte[] bytes = new byte[length];
-        try
-        {
-            buffers.lockBuffer(buf, LWLockMode.SHARED);
-            buffers.page(buf).getBytes(offset, bytes);
-            buffers.unlockBuffer(buf, LWLockMode.SHARED);
-        }
-        finally
-        {
-            buffers.releaseBuffer(buf);
-        }
+        backend.read(relation, block, offset, bytes);
         int end = length;
         while (end > 0 && bytes[end - 1] == 0)
         {
             end--;
         }
         return "ok " + new String(bytes, 0, end, StandardCharsets.UTF_8);
+    }
+
+    /** {@code begin}: BEGIN. */
+    private String begin()
+    {
+        backend.begin();
+        return "ok";
+    }
+
+    /** {@code commit}: COMMIT; answers the commit record's end LSN ({@code 0/0} when nothing was written). */
+    private String commit()
+    {
+        return "ok " + ControlFile.formatLsn(backend.transaction().commit());
+    }
+
+    /** {@code abort} or {@code rollback}: ROLLBACK. */
+    private String abort()
+    {
+        backend.transaction().abort();
+        return "ok";
+    }
+
+    /** {@code xid}: the id of the transaction in progress, {@code none} before its first write (txid_current_if_assigned). */
+    private String xid()
+    {
+        final long xid = backend.transaction().xid();
+        return "ok " + (xid == 0 ? "none" : Long.toString(xid));
+    }
+
+    /** {@code status <xid>}: pg_xact_status. */
+    private String status(final String[] words)
+    {
+        arity(words, 2, "status <xid>");
+        return "ok " + Clog.statusName(backend.transactionStatus(Long.parseLong(words[1])));
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 
 import org.pgshmem.control.ControlFile;
 import org.pgshmem.control.DbState;
+import org.pgshmem.crypto.WalEncryption;
 import org.pgshmem.module.BootstrapContext;
 import org.pgshmem.module.Modules;
 import org.pgshmem.module.ShmemModule;
@@ -40,8 +41,24 @@ public final class InitDb
      */
     public static long run(final Path dir, final List<String> settingOverrides, final PrintStream out)
     {
+        return run(dir, settingOverrides, null, out);
+    }
+
+    /**
+     * As {@link #run(Path, List, PrintStream)}, with WAL encryption when {@code encryptionKeyFile}
+     * is not null: its absolute path is recorded as {@code encryption_key_file}, and the file is
+     * checked before anything is made.
+     */
+    public static long run(final Path dir, final List<String> settingOverrides, final Path encryptionKeyFile,
+        final PrintStream out)
+    {
         final Path path = dir.toAbsolutePath().normalize();
-        final Settings settings = Settings.defaults().withOverrides(settingOverrides);
+        Settings settings = Settings.defaults().withOverrides(settingOverrides);
+        if (encryptionKeyFile != null)
+        {
+            settings = settings.with(WalEncryption.SETTING, encryptionKeyFile.toAbsolutePath().normalize().toString());
+        }
+        WalEncryption.checkKeyFile(path, settings);
         final Modules modules = Modules.load(settings);
         // every module checks its settings as it sizes itself: refuse bad ones before making anything
         final long segmentSize = modules.calculateShmemSize(settings);

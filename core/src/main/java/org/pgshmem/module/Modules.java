@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 import org.pgshmem.buffer.BufferManager;
+import org.pgshmem.crypto.WalEncryption;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.lock.LWLocks;
 import org.pgshmem.lock.LockManager;
@@ -19,6 +20,8 @@ import org.pgshmem.shmem.ShmemSegment;
 import org.pgshmem.shmem.ShmemSize;
 import org.pgshmem.util.PgException;
 import org.pgshmem.wal.Wal;
+import org.pgshmem.xact.Clog;
+import org.pgshmem.xact.Transactions;
 
 /**
  * The modules of one process, in initialization order (PostgreSQL's ipci.c): the built-in ones
@@ -40,8 +43,13 @@ public final class Modules
     /** The built-in modules, in initialization order. */
     static List<ShmemModule> builtins()
     {
-        return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), new LockManager(),
-            new BufferManager(), new Wal());
+        final LockManager locks = new LockManager();
+        final BufferManager buffers = new BufferManager();
+        final Wal wal = new Wal();
+        // the transactions use this process's instances of the modules below them
+        final Clog clog = new Clog(wal);
+        return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), locks,
+            buffers, new WalEncryption(), wal, clog, new Transactions(clog, wal, buffers, locks));
     }
 
     /** Built-in modules plus those {@code preload_modules} names, found with ServiceLoader. */

@@ -93,6 +93,7 @@ public final class CheckPoint
         }
         final long now = System.currentTimeMillis() / 1000;
         final long redo = wal.beginRedo();
+        wal.waitForInsertionsBefore(redo);
         final long writeStart = System.nanoTime();
         for (final Runnable guts : wal.checkPointGuts())
         {

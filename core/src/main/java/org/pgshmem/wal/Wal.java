@@ -253,8 +253,9 @@ public final class Wal implements ShmemModule
             return INVALID_LSN;
         }
         copyRecord(startPos, type, xid, payload, offset, length);
-        ctl.getAndAddLong(STAT_RECORDS_OFFSET, 1);
-        ctl.getAndAddLong(STAT_BYTES_OFFSET, size);
+        // counted in our own slot: a shared counter would be a second contended atomic per record
+        slots.putLongOrdered(entry + SLOT_RECORDS_OFFSET, slots.getLong(entry + SLOT_RECORDS_OFFSET) + 1);
+        slots.putLongOrdered(entry + SLOT_BYTES_OFFSET, slots.getLong(entry + SLOT_BYTES_OFFSET) + size);
         lastInsertLsn = start;
         slots.putIntVolatile(entry + SLOT_STATE_OFFSET, apply ? INSERT_APPLYING : INSERT_IDLE);
         if (start / segmentSize != end / segmentSize)
@@ -280,7 +281,8 @@ public final class Wal implements ShmemModule
     /** Counts a full-page image logged by a caller (pg_stat_wal's wal_fpi). */
     public void countFullPageImages(final int n)
     {
-        ctl.getAndAddLong(STAT_FPI_OFFSET, n);
+        final int at = me.slot() * SLOT_LENGTH + SLOT_FPI_OFFSET;
+        slots.putLongOrdered(at, slots.getLong(at) + n);
     }
 
     /** Where the record this process inserted last starts. */
@@ -467,8 +469,11 @@ public final class Wal implements ShmemModule
      * {@code target}, and as much more as is fully inserted, so one fsync serves every committer
      * that queued meanwhile.
      */
-    private void writeUpTo(final long target, final boolean sync)
+    private void writeUpTo(final long wanted, final boolean sync)
     {
+        // nothing past the reserved end can be written (asking for the insert position at a page
+        // boundary means the end of the page before it)
+        final long target = Math.min(wanted, WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET)));
         writeLock.acquire(LWLockMode.EXCLUSIVE);
         try
         {
@@ -529,18 +534,7 @@ public final class Wal implements ShmemModule
             {
                 return done;
             }
-            if (++spins < 100)
-            {
-                Thread.onSpinWait();
-            }
-            else if (spins < 200)
-            {
-                Thread.yield();
-            }
-            else
-            {
-                LockSupport.parkNanos(20_000);
-            }
+            spins = idle(spins);
         }
     }
 
@@ -620,8 +614,16 @@ public final class Wal implements ShmemModule
     /** pg_stat_wal: wal_records, wal_fpi, wal_bytes, wal_write, wal_sync. */
     public long[] stats()
     {
-        return new long[] {ctl.getLongVolatile(STAT_RECORDS_OFFSET), ctl.getLongVolatile(STAT_FPI_OFFSET),
-            ctl.getLongVolatile(STAT_BYTES_OFFSET), ctl.getLongVolatile(STAT_WRITES_OFFSET),
+        long records = 0;
+        long fpi = 0;
+        long bytes = 0;
+        for (int s = 0; s < slotCount; s++)
+        {
+            records += slots.getLongVolatile(s * SLOT_LENGTH + SLOT_RECORDS_OFFSET);
+            fpi += slots.getLongVolatile(s * SLOT_LENGTH + SLOT_FPI_OFFSET);
+            bytes += slots.getLongVolatile(s * SLOT_LENGTH + SLOT_BYTES_OFFSET);
+        }
+        return new long[] {records, fpi, bytes, ctl.getLongVolatile(STAT_WRITES_OFFSET),
             ctl.getLongVolatile(STAT_SYNCS_OFFSET)};
     }
 
@@ -638,6 +640,72 @@ public final class Wal implements ShmemModule
         ctl.putLongVolatile(REDO_REC_PTR_OFFSET, redoLsn);
         ctl.getAndAddLong(REDO_SEQ_OFFSET, 1);
         return redoLsn;
+    }
+
+    /**
+     * The delayChkpt wait: after the redo point is fixed, a record that starts before it but is
+     * still being copied or applied would reach the pages after the checkpoint wrote them, and
+     * replay would start past it; the checkpoint waits for every such insertion to finish.
+     */
+    void waitForInsertionsBefore(final long redoLsn)
+    {
+        int spins = 0;
+        for (int s = 0; s < slotCount; s++)
+        {
+            final int entry = s * SLOT_LENGTH;
+            while (true)
+            {
+                final int state = slots.getIntVolatile(entry + SLOT_STATE_OFFSET);
+                if (state == INSERT_IDLE || (state != INSERT_RESERVING
+                    && slots.getLongVolatile(entry + SLOT_START_OFFSET) >= redoLsn))
+                {
+                    break;
+                }
+                // a commit applies in microseconds; a dead process's is finished by the postmaster
+                spins = idle(spins);
+            }
+        }
+    }
+
+    private static int idle(final int spins)
+    {
+        if (spins < 100)
+        {
+            Thread.onSpinWait();
+        }
+        else if (spins < 200)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            LockSupport.parkNanos(20_000);
+        }
+        return spins + 1;
+    }
+
+    /**
+     * For the cleanup of a process that died applying a record: makes the record durable before
+     * the repair makes it visible, freeing the WAL locks the dead process may hold first.
+     */
+    public void flushForRepair(final int deadSlot)
+    {
+        releaseLocksOf(deadSlot);
+        flush(slots.getLongVolatile(deadSlot * SLOT_LENGTH + SLOT_END_OFFSET));
+    }
+
+    private void releaseLocksOf(final int deadSlot)
+    {
+        // a WAL lock a dead process held guarded nothing half-done that we need (the counters
+        // move only after the work): free it now rather than wait for the lwlock module's cleanup
+        if (writeLock.adoptExclusive(deadSlot))
+        {
+            writeLock.release(LWLockMode.EXCLUSIVE);
+        }
+        if (mappingLock.adoptExclusive(deadSlot))
+        {
+            mappingLock.release(LWLockMode.EXCLUSIVE);
+        }
     }
 
     /** The end of the last checkpoint record (nothing logged since when the insert position is there). */
@@ -904,16 +972,7 @@ public final class Wal implements ShmemModule
         {
             return;
         }
-        // a WAL lock it died holding guarded nothing half-done that we need (the counters move
-        // only after the work): free it now rather than wait for the lwlock module's cleanup
-        if (writeLock.adoptExclusive(slot))
-        {
-            writeLock.release(LWLockMode.EXCLUSIVE);
-        }
-        if (mappingLock.adoptExclusive(slot))
-        {
-            mappingLock.release(LWLockMode.EXCLUSIVE);
-        }
+        releaseLocksOf(slot);
         final int size = slots.getInt(entry + SLOT_SIZE_OFFSET);
         if (state == INSERT_COPYING)
         {

@@ -18,7 +18,7 @@ package org.pgshmem.wal;
  *  |  End of the last checkpoint record                            | 160
  *  |  WAL segment size (int)       |  zeros                        | 168
  *  +---------------------------------------------------------------+
- *  |  wal_records, wal_fpi, wal_bytes, wal_write, wal_sync         | 192
+ *  |  wal_write, wal_sync (records, bytes, fpi: per slot, below)   | 192
  *  +---------------------------------------------------------------+
  * </pre>
  *
@@ -31,6 +31,9 @@ package org.pgshmem.wal;
  *  +-------------------------------+-------------------------------+
  *  |  Start LSN                                                    |   8
  *  |  End LSN                                                      |  16
+ *  |  Records inserted (pg_stat_wal, this slot's share; never reset) |  24
+ *  |  Bytes inserted                                               |  32
+ *  |  Full-page images logged                                      |  40
  *  +---------------------------------------------------------------+
  * </pre>
  *
@@ -48,17 +51,17 @@ public final class WalCtlDescriptor
     public static final int CKPT_REQUESTED_SEGNO_OFFSET = 152;
     public static final int LAST_CHECKPOINT_END_OFFSET = 160;
     public static final int CTL_SEGMENT_SIZE_OFFSET = 168;
-    public static final int STAT_RECORDS_OFFSET = 192;
-    public static final int STAT_FPI_OFFSET = 200;
-    public static final int STAT_BYTES_OFFSET = 208;
-    public static final int STAT_WRITES_OFFSET = 216;
-    public static final int STAT_SYNCS_OFFSET = 224;
+    public static final int STAT_WRITES_OFFSET = 192;
+    public static final int STAT_SYNCS_OFFSET = 200;
     public static final int CTL_LENGTH = 256;
 
     public static final int SLOT_STATE_OFFSET = 0;
     public static final int SLOT_SIZE_OFFSET = 4;
     public static final int SLOT_START_OFFSET = 8;
     public static final int SLOT_END_OFFSET = 16;
+    public static final int SLOT_RECORDS_OFFSET = 24;
+    public static final int SLOT_BYTES_OFFSET = 32;
+    public static final int SLOT_FPI_OFFSET = 40;
     public static final int SLOT_LENGTH = 64;
 
     private WalCtlDescriptor()
