@@ -78,7 +78,11 @@ final class Ratios
         new Pair("WAL insert, no flush", WalBenchmark.class, "insert", "ringWrite",
             "Agrona ManyToOneRingBuffer write (+ drain when full)"),
         new Pair("commit, one process: insert 100 B + flush (fsync)", WalBenchmark.class, "commit", "rawFsync",
-            "8 KiB FileChannel.write + force(false)"));
+            "8 KiB FileChannel.write + force(false)"),
+        new Pair("commit, one process: insert 100 B + flush (fsync)", WalBenchmark.class, "commit", "rawFsyncRecord",
+            "128 B FileChannel.write + force(false)"),
+        new Pair("transaction, one process: begin, write 100 B, commit", WalBenchmark.class, "commitTransaction",
+            "rawFsync", "8 KiB FileChannel.write + force(false)"));
 
     private Ratios()
     {

@@ -35,6 +35,7 @@ import org.pgshmem.wal.Wal;
 import org.pgshmem.wal.WalRecordDescriptor;
 import org.pgshmem.wal.WalRecordType;
 import org.pgshmem.wal.WalSegments;
+import org.pgshmem.xact.Transaction;
 
 /**
  * The write-ahead log (issue 6) in one process: inserting records without waiting for them to
@@ -65,10 +66,13 @@ import org.pgshmem.wal.WalSegments;
  *   <li>{@code commit}: {@code insert} of a {@value #COMMIT_PAYLOAD}-byte record and
  *       {@code flush} of its end, in a cluster with {@code fsync=on}: one {@code write} of the new
  *       bytes and one {@code fdatasync} of the segment each time (one process: nobody to share an
- *       fsync with). Peer {@code rawFsync}: a positional {@code FileChannel.write} of 8 KiB into a
+ *       fsync with). {@code commitTransaction}: a transaction in the same cluster, begin, one
+ *       {@value #COMMIT_PAYLOAD}-byte write to a page, commit (pin and lock the page, build and
+ *       insert the commit record, flush it, apply it to the page and the commit log). Peer {@code rawFsync}: a positional {@code FileChannel.write} of 8 KiB into a
  *       16 MiB file made zero-filled in the cluster's data directory, at the next offset
  *       (wrapping), and {@code force(false)} (fdatasync): this disk's fsync rate, the bound of any
- *       commit that waits for the disk. Group commit between processes: {@code bench/run-wal}
+ *       commit that waits for the disk. Diagnostic peer {@code rawFsyncRecord}: the same with the
+ *       {@value #COMMIT_RECORD} bytes a one-process commit writes. Group commit between processes: {@code bench/run-wal}
  *       ({@code CommitScaling}).</li>
  * </ul>
  *
@@ -83,6 +87,8 @@ public class WalBenchmark
 {
     /** Bytes of a commit record's payload: a small transaction's commit record. */
     static final int COMMIT_PAYLOAD = 100;
+    /** Bytes of a commit's record in the WAL: header and payload (124), aligned to 8. */
+    static final int COMMIT_RECORD = WalRecordDescriptor.HEADER_LENGTH + COMMIT_PAYLOAD + 4;
     /** The record type: replay skips it, so the WAL these benchmarks leave behind means nothing. */
     static final int TYPE = WalRecordType.NOOP;
     /** A segment's size, and the mapped peer's file. */
@@ -90,6 +96,10 @@ public class WalBenchmark
     /** The cluster's WAL buffers with its default shared_buffers (16384 / 32 pages of 8 KiB). */
     static final int WAL_BUFFERS_BYTES = 4 * 1024 * 1024;
     static final int FSYNC_BLOCK = 8192;
+    /** The relation {@code commitTransaction} writes to, one block. */
+    static final int RELATION = 16384;
+    /** Where in the block: past the page header and BenchRelation's value. */
+    static final int WRITE_OFFSET = 64;
 
     /** A payload of {@code size} bytes that are not all zero. */
     static UnsafeBuffer payload(final int size)
@@ -306,8 +316,9 @@ public class WalBenchmark
         @Setup(Level.Trial)
         public void setUp() throws IOException
         {
-            start(List.of());
+            start(List.of("checkpoint_timeout=86400"));
             payload = payload(COMMIT_PAYLOAD);
+            BenchRelation.create(backend, RELATION, 1);
             fsyncFile = zeroFilled(cluster.dataDir().resolve("bench_fsync"), LOG_BYTES);
             for (int i = 0; i < FSYNC_BLOCK; i++)
             {
@@ -315,12 +326,12 @@ public class WalBenchmark
             }
         }
 
-        /** Writes the next 8 KiB of the file and fdatasyncs it. */
-        long rawFsync() throws IOException
+        /** Writes the next {@code bytes} bytes of the file (8 KiB at most) and fdatasyncs them. */
+        long rawFsync(final int bytes) throws IOException
         {
             final long at = next;
-            next = (at + FSYNC_BLOCK) % LOG_BYTES;
-            block.clear();
+            next = (at + bytes) % LOG_BYTES;
+            block.clear().limit(bytes);
             while (block.hasRemaining())
             {
                 fsyncFile.write(block, at + block.position());
@@ -415,10 +426,29 @@ public class WalBenchmark
         return end;
     }
 
+    /** One process's transaction: begin, write {@value #COMMIT_PAYLOAD} bytes to a page, commit (insert, flush, apply). */
+    @Benchmark
+    public long commitTransaction(final Committing s)
+    {
+        final Transaction t = s.backend.begin();
+        t.write(RELATION, 0, WRITE_OFFSET, s.payload.byteArray());
+        return t.commit();
+    }
+
     /** Peer: this disk's fsync, 8 KiB written at the next offset of a zero-filled file and force(false). */
     @Benchmark
     public long rawFsync(final Committing s) throws IOException
     {
-        return s.rawFsync();
+        return s.rawFsync(FSYNC_BLOCK);
+    }
+
+    /**
+     * Diagnostic peer: what a one-process commit asks of the disk, the record's
+     * {@value #COMMIT_RECORD} bytes appended at the next offset and force(false).
+     */
+    @Benchmark
+    public long rawFsyncRecord(final Committing s) throws IOException
+    {
+        return s.rawFsync(COMMIT_RECORD);
     }
 }

@@ -12,18 +12,24 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.pgshmem.backend.Backend;
 import org.pgshmem.wal.Wal;
 import org.pgshmem.wal.WalRecordType;
+import org.pgshmem.xact.Transaction;
 
 /**
  * One committer of {@link CommitScaling}: a child JVM that commits in a tight loop while the
  * others do the same, or that measures this disk's raw fsync. Started by {@link PeerProcess}; not
  * for running by hand:
- * {@code CommitPeer wal|fsync <parent pid> <control file> <data directory> <index>}.
+ * {@code CommitPeer backend|fsync <parent pid> <control file> <data directory> <index>}.
  *
  * <ul>
- *   <li>{@code wal}: attaches to the cluster as a backend; a commit is {@code Wal.insert} of a
- *       {@value #COMMIT_PAYLOAD}-byte record ({@code NOOP}: replay skips it) and
- *       {@code Wal.flush} of its end: it returns once the record is written and fdatasynced,
- *       by this process or by whichever process held WALWriteLock and flushed it with its own.</li>
+ *   <li>{@code backend}: attaches to the cluster as a backend. In a {@code xact} round a commit is
+ *       a transaction: {@code Backend.begin()}, one write of {@value #COMMIT_PAYLOAD} bytes to
+ *       block INDEX of relation {@value #RELATION} (a block of its own, so that no two committers
+ *       wait for the same page), {@code commit()}: the commit record, carrying the change, is
+ *       inserted, flushed (written and fdatasynced, by this process or by whichever process held
+ *       WALWriteLock and flushed it with its own), then applied to the page and the commit log. In
+ *       a {@code wal} round a commit is the WAL's part alone: {@code Wal.insert} of a
+ *       {@value #COMMIT_PAYLOAD}-byte record ({@code NOOP}: replay skips it) and {@code Wal.flush}
+ *       of its end.</li>
  *   <li>{@code fsync}: attaches to nothing; an operation is a positional {@code FileChannel.write}
  *       of 8 KiB at the next offset of a 16 MiB zero-filled file in the data directory (its own,
  *       {@code bench_fsync.<index>}), then {@code force(false)} (fdatasync): the disk's raw fsync
@@ -33,7 +39,7 @@ import org.pgshmem.wal.WalRecordType;
  * <p>It speaks {@link PeerProcess}'s lines and runs {@link TimedRounds}' rounds:
  * <pre>
  *   child:  ready
- *   parent: hammer ROUND SYNCS TIMEOUT_MS          (SYNCS 1: this side counts the WAL's fsyncs)
+ *   parent: hammer ROUND MODE SYNCS TIMEOUT_MS     (MODE xact, wal or fsync; SYNCS 1: this side counts the WAL's fsyncs)
  *   child:  go
  *           ... the parent moves the phase word: WARMUP, MEASURE, STOP ...
  *   child:  done ALLOCATED_BYTES PREEMPTIONS CPU_NANOS WAL_SYNCS COUNT
@@ -46,8 +52,15 @@ import org.pgshmem.wal.WalRecordType;
  */
 public final class CommitPeer
 {
-    static final String WAL = "wal";
+    /** A child attached as a backend: it commits, as a transaction or through the WAL alone. */
+    static final String BACKEND = "backend";
     static final String FSYNC = "fsync";
+    static final String XACT = "xact";
+    static final String WAL = "wal";
+    /** The relation the transactions write (PostgreSQL's first user relation number). */
+    static final int RELATION = 16384;
+    /** Where in its block a transaction writes: past the page header and BenchRelation's value. */
+    static final int WRITE_OFFSET = 64;
     static final int COMMIT_PAYLOAD = 100;
     static final int FSYNC_BLOCK = 8192;
     static final int FSYNC_FILE_BYTES = 16 * 1024 * 1024;
@@ -81,18 +94,26 @@ public final class CommitPeer
             FileChannel file = null;
             try
             {
-                final Operation operation;
+                final Operation[] operations = new Operation[2];
                 final Wal wal;
-                if (kind.equals(WAL))
+                if (kind.equals(BACKEND))
                 {
                     backend = Backend.attach(dataDir);
+                    final Backend b = backend;
                     wal = backend.module(Wal.class);
-                    final UnsafeBuffer payload = new UnsafeBuffer(new byte[COMMIT_PAYLOAD]);
+                    final byte[] bytes = new byte[COMMIT_PAYLOAD];
                     for (int i = 0; i < COMMIT_PAYLOAD; i++)
                     {
-                        payload.putByte(i, (byte)(i * 31 + index));
+                        bytes[i] = (byte)(i * 31 + index);
                     }
-                    operation = () -> wal.flush(wal.insert(WalRecordType.NOOP, 0, payload, 0, COMMIT_PAYLOAD,
+                    final UnsafeBuffer payload = new UnsafeBuffer(bytes);
+                    operations[0] = () ->
+                    {
+                        final Transaction t = b.begin();
+                        t.write(RELATION, index, WRITE_OFFSET, bytes);
+                        t.commit();
+                    };
+                    operations[1] = () -> wal.flush(wal.insert(WalRecordType.NOOP, 0, payload, 0, COMMIT_PAYLOAD,
                         Wal.ANY_REDO, false));
                 }
                 else if (kind.equals(FSYNC))
@@ -106,7 +127,7 @@ public final class CommitPeer
                         block.put(i, (byte)(i * 31 + 7));
                     }
                     final long[] next = new long[1];
-                    operation = () ->
+                    operations[0] = () ->
                     {
                         final long at = next[0];
                         next[0] = (at + FSYNC_BLOCK) % FSYNC_FILE_BYTES;
@@ -120,13 +141,19 @@ public final class CommitPeer
                 }
                 else
                 {
-                    throw new IllegalArgumentException("unknown kind \"" + kind + "\" (known: wal, fsync)");
+                    throw new IllegalArgumentException("unknown kind \"" + kind + "\" (known: backend, fsync)");
                 }
                 final UnsafeBuffer control = new UnsafeBuffer(mapped);
                 // one of each before the first round, so that a failure shows here and not in a window
-                operation.run();
+                for (final Operation operation : operations)
+                {
+                    if (operation != null)
+                    {
+                        operation.run();
+                    }
+                }
                 TimedRounds.say(out, "ready");
-                TimedRounds.serve(out, words -> hammer(operation, wal, control, words, out));
+                TimedRounds.serve(out, words -> hammer(operations, kind, wal, control, words, out));
             }
             finally
             {
@@ -161,12 +188,26 @@ public final class CommitPeer
         return channel;
     }
 
-    /** {@code hammer ROUND SYNCS TIMEOUT_MS}: runs the round, returns the {@code done} line. */
-    private static String hammer(final Operation operation, final Wal wal, final UnsafeBuffer control,
-        final String[] words, final PrintStream out) throws InterruptedException
+    /** {@code hammer ROUND MODE SYNCS TIMEOUT_MS}: runs the round, returns the {@code done} line. */
+    private static String hammer(final Operation[] operations, final String kind, final Wal wal,
+        final UnsafeBuffer control, final String[] words, final PrintStream out) throws InterruptedException
     {
         final long round = Long.parseLong(words[1]);
-        final boolean countSyncs = words[2].equals("1") && wal != null;
+        final String mode = words[2];
+        final Operation operation;
+        if (kind.equals(FSYNC) && mode.equals(FSYNC))
+        {
+            operation = operations[0];
+        }
+        else if (kind.equals(BACKEND) && (mode.equals(XACT) || mode.equals(WAL)))
+        {
+            operation = operations[mode.equals(XACT) ? 0 : 1];
+        }
+        else
+        {
+            throw new IllegalArgumentException("a " + kind + " side has no \"" + mode + "\" rounds");
+        }
+        final boolean countSyncs = words[3].equals("1") && wal != null;
         return TimedRounds.hammer(new TimedRounds.Loop[] {new Loop(operation, countSyncs ? wal : null, control, round)},
             "pgshmem-bench-commit", out);
     }

@@ -8,20 +8,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.pgshmem.backend.Backend;
 import org.pgshmem.bench.BenchCluster;
+import org.pgshmem.bench.BenchRelation;
 
 /**
  * Commits with fsync from 1, 2, 4 and 8 processes at once (issue 6), next to this disk's raw
  * fsync rate measured in the same run: how well group commit shares one fsync among the
  * processes that wait for it.
  *
- * <p>Each committer is a child JVM ({@link CommitPeer}) attached to one cluster
- * ({@code fsync=on}, the defaults); it commits in a tight loop for the window. A commit is
- * {@code Wal.insert} of a {@value CommitPeer#COMMIT_PAYLOAD}-byte record and {@code Wal.flush} of
- * its end. The raw fsync is a child writing 8 KiB and calling {@code force(false)} on a file of
- * its own in the data directory, in a loop, alone.
+ * <p>Each committer is a child JVM ({@link CommitPeer}) attached to one cluster ({@code fsync=on}
+ * and {@code synchronous_commit=on}, the defaults; {@code checkpoint_timeout} at its largest so
+ * that no checkpoint falls into a window); it commits in a tight loop for the window. A commit is
+ * a transaction ({@code xact}: begin, one write of {@value CommitPeer#COMMIT_PAYLOAD} bytes to a
+ * block of its own, commit) or the WAL's part of one alone ({@code wal}: {@code Wal.insert} of a
+ * {@value CommitPeer#COMMIT_PAYLOAD}-byte record and {@code Wal.flush} of its end). The raw fsync
+ * is a child writing 8 KiB and calling {@code force(false)} on a file of its own in the data
+ * directory, in a loop, alone.
  *
- * <p><b>The fsync-bound ideal</b> for N committers is the raw fsync rate of the same run times N:
+ * <p><b>The fsync-bound ideal</b> for N committers is the raw fsync rate, measured by a window of
+ * its own right before each commit window, times N:
  * the WAL is one file written in order, so its fsyncs happen one at a time, and at best every
  * fsync makes the commits of all N processes durable at once (each process has at most one commit
  * waiting). The ratio to it says how much of that group commit achieves. Commits per WAL fsync
@@ -51,10 +57,15 @@ public final class CommitScaling extends TimedDriver
     {
         super(SCRIPT, options);
         setups.add(new Setup("fsync", "raw fsync: 8 KiB write + force(false), 1 process", CommitPeer.FSYNC, 1));
-        for (final int n : options.processes)
+        for (final String mode : options.modes)
         {
-            setups.add(new Setup("wal-" + n, "commit (insert " + CommitPeer.COMMIT_PAYLOAD + " B + flush), " + n
-                + (n == 1 ? " process" : " processes"), CommitPeer.WAL, n));
+            for (final int n : options.processes)
+            {
+                setups.add(new Setup(mode + "-" + n, (mode.equals(CommitPeer.XACT)
+                    ? "transaction (begin, write " + CommitPeer.COMMIT_PAYLOAD + " B, commit), "
+                    : "WAL alone (insert " + CommitPeer.COMMIT_PAYLOAD + " B + flush), ") + n
+                    + (n == 1 ? " process" : " processes"), mode, n));
+            }
         }
         measured = new Measured[setups.size()];
         for (int s = 0; s < measured.length; s++)
@@ -80,8 +91,13 @@ public final class CommitScaling extends TimedDriver
         final String loadBefore = Machine.loadAverage();
         final Path controlFile = createWork();
         progress("starting a cluster (fsync=on)");
-        cluster = BenchCluster.start(List.of());
+        cluster = BenchCluster.start(List.of("checkpoint_timeout=86400"));
         final int most = setups.stream().mapToInt(Setup::processes).max().orElse(1);
+        try (Backend backend = Backend.attach(cluster.dataDir()))
+        {
+            // a block for each committer's transactions
+            BenchRelation.create(backend, CommitPeer.RELATION, most);
+        }
         progress("starting the fsync side and " + most + " committers");
         final PeerProcess fsync = PeerProcess.start("fsync", CommitPeer.class, CommitPeer.FSYNC,
             List.of(controlFile.toString(), cluster.dataDir().toString(), "0"), phaseTimeout);
@@ -89,7 +105,7 @@ public final class CommitScaling extends TimedDriver
         fsyncPeers.add(fsync);
         for (int i = 0; i < most; i++)
         {
-            final PeerProcess p = PeerProcess.start("committer " + i, CommitPeer.class, CommitPeer.WAL,
+            final PeerProcess p = PeerProcess.start("committer " + i, CommitPeer.class, CommitPeer.BACKEND,
                 List.of(controlFile.toString(), cluster.dataDir().toString(), Integer.toString(i)), phaseTimeout);
             peers.add(p);
             walPeers.add(p);
@@ -98,22 +114,37 @@ public final class CommitScaling extends TimedDriver
         report(out, loadBefore);
     }
 
-    /** One round of one setup; its figures go to round {@code r} (none when negative: the JIT's warm-up). */
+    /**
+     * One round of one setup; its figures go to round {@code r} (none when negative: the JIT's
+     * warm-up). A commit setup's round is preceded by a raw fsync window of half its length, so that
+     * its ideal comes from the disk as it was moments before, not minutes.
+     */
     private void hammer(final Setup setup, final double seconds, final int r) throws InterruptedException
     {
+        final boolean commits = !setup.kind().equals(CommitPeer.FSYNC);
+        Window paired = null;
+        if (commits)
+        {
+            paired = round("fsync before " + setup.name(), fsyncPeers, List.of(CommitPeer.FSYNC + " 0"), seconds / 2);
+        }
         final List<PeerProcess> sides = new ArrayList<>();
         final List<String> args = new ArrayList<>();
-        final List<PeerProcess> pool = setup.kind().equals(CommitPeer.FSYNC) ? fsyncPeers : walPeers;
+        final List<PeerProcess> pool = commits ? walPeers : fsyncPeers;
         for (int i = 0; i < setup.processes(); i++)
         {
             sides.add(pool.get(i));
             // the first side counts the WAL's fsyncs in the window
-            args.add(i == 0 ? "1" : "0");
+            args.add(setup.kind() + (i == 0 ? " 1" : " 0"));
         }
         final Window window = round(setup.name(), sides, args, seconds);
         if (r >= 0)
         {
-            measured[setups.indexOf(setup)].record(r, window);
+            final Measured m = measured[setups.indexOf(setup)];
+            m.record(r, window);
+            if (paired != null)
+            {
+                m.pairedFsync[r] = paired.counts().get(0) * 1e9 / paired.nanos();
+            }
         }
     }
 
@@ -127,43 +158,34 @@ public final class CommitScaling extends TimedDriver
             + " committers use is load from elsewhere. With more committers than cores, a committer woken by the end"
             + " of an fsync may have to wait for a core.");
         printRounds(out, "the committers", "setup");
+        out.println("- each commit setup's window is preceded by a raw fsync window of half its length (the same"
+            + " child as the raw fsync row): that round's ideal is this paired fsync rate × the processes");
         out.println();
-        final Measured raw = measured[0];
         out.println("Operations per second of all sides together, median of " + repeats + " rounds (lowest – highest);"
-            + " µs per commit = the time one process takes per commit (processes / rate); ideal = the raw fsync rate"
-            + " of the same round × the processes (every WAL fsync makes one commit of each process durable);"
-            + " ratio = rate / ideal, by round; commits per WAL fsync = commits / wal_sync in the window; slowest"
-            + " process / mean = the commits of the process that made fewest over the mean of all (1: all progressed"
-            + " alike; 0: one starved); CPU µs = the committers' CPU time per commit.");
+            + " µs per op = the time one process takes per operation (processes / rate); paired fsync/s = the raw"
+            + " fsync rate measured just before the window; ideal = paired fsync/s × processes (every WAL fsync makes"
+            + " one commit of each process durable); ratio = rate / ideal, by round; commits per WAL fsync = commits"
+            + " / wal_sync in the window; slowest process / mean = the commits of the process that made fewest over"
+            + " the mean of all (1: all progressed alike; 0: one starved); CPU µs = the sides' CPU time per"
+            + " operation.");
         out.println();
-        out.println("| setup | ops/s, total | µs per op, each process | ideal ops/s | ratio to ideal | commits per WAL"
-            + " fsync | WAL fsyncs/s | slowest process / mean | CPU µs per op | involuntary switches | CPUs busy |");
+        out.println("| setup | ops/s, total | µs per op, each process | paired fsync/s | ratio to ideal | commits per"
+            + " WAL fsync | WAL fsyncs/s | slowest process / mean | CPU µs per op | involuntary switches | CPUs busy |");
         out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int s = 0; s < setups.size(); s++)
         {
             final Setup setup = setups.get(s);
             final Measured m = measured[s];
-            final boolean wal = setup.kind().equals(CommitPeer.WAL);
-            final double[] ideal = new double[repeats];
-            final double[] ratio = new double[repeats];
-            final double[] perSync = new double[repeats];
-            final double[] syncRate = new double[repeats];
-            for (int r = 0; r < repeats; r++)
-            {
-                ideal[r] = raw.rates[r] * setup.processes();
-                ratio[r] = m.rates[r] / ideal[r];
-                perSync[r] = m.syncs[r] == 0 ? Double.NaN : m.ops[r] / (double)m.syncs[r];
-                syncRate[r] = m.syncs[r] * 1e9 / m.nanos[r];
-            }
+            final boolean commits = !setup.kind().equals(CommitPeer.FSYNC);
             out.println("| " + setup.label()
                 + " | " + format("**%,.0f** (%,.0f – %,.0f)", median(m.rates), min(m.rates), max(m.rates))
                 + " | " + format("%.0f", setup.processes() * 1e6 / median(m.rates))
-                + " | " + (wal ? format("%,.0f", median(ideal)) : "–")
-                + " | " + (wal ? format("**%.2f** (%.2f – %.2f)", median(ratio), min(ratio), max(ratio)) : "–")
-                + " | " + (wal ? format("%.2f (%.2f – %.2f)", median(perSync), min(perSync), max(perSync)) : "–")
-                + " | " + (wal ? format("%,.0f", median(syncRate)) : "–")
-                + " | " + (setup.processes() < 2 ? "–"
-                    : format("%.2f (%.2f – %.2f)", median(m.fairness), min(m.fairness), max(m.fairness)))
+                + " | " + (commits ? format("%,.0f (%,.0f – %,.0f)", median(m.pairedFsync), min(m.pairedFsync),
+                    max(m.pairedFsync)) : "–")
+                + " | " + (commits ? rangeOf("**%.2f** (%.2f – %.2f)", m.ratios(setup.processes())) : "–")
+                + " | " + (commits ? rangeOf("%.2f (%.2f – %.2f)", m.perSync()) : "–")
+                + " | " + (commits ? format("%,.0f", median(m.syncRates())) : "–")
+                + " | " + (setup.processes() < 2 ? "–" : rangeOf("%.2f (%.2f – %.2f)", m.fairness))
                 + " | " + format("%.1f", median(m.cpuPerOp) / 1e3)
                 + " | " + m.preempted
                 + " | " + format("%.2f", median(m.busy)) + " |");
@@ -171,14 +193,16 @@ public final class CommitScaling extends TimedDriver
         out.println();
         out.println("### Goal (issue 6): group commit ≥ 80% of the fsync-bound ideal");
         out.println();
-        out.println("| processes | commits/s | ideal (raw fsync/s × N) | ratio | commits per WAL fsync | met |");
-        out.println("| ---: | ---: | ---: | ---: | ---: | :---: |");
+        out.println("Ratio = commits/s over (the paired raw fsync rate × N), median of the rounds' ratios; commits per"
+            + " WAL fsync over all rounds.");
+        out.println();
+        out.println("| commit | processes | commits/s | ideal (raw fsync/s × N) | ratio | commits per WAL fsync | met |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: | :---: |");
         for (int s = 1; s < setups.size(); s++)
         {
             final Setup setup = setups.get(s);
             final Measured m = measured[s];
-            final double ideal = median(raw.rates) * setup.processes();
-            final double ratio = median(m.rates) / ideal;
+            final double ratio = median(m.ratios(setup.processes()));
             long ops = 0;
             long syncs = 0;
             for (int r = 0; r < repeats; r++)
@@ -186,12 +210,18 @@ public final class CommitScaling extends TimedDriver
                 ops += m.ops[r];
                 syncs += m.syncs[r];
             }
-            out.println("| " + setup.processes() + " | " + format("%,.0f", median(m.rates)) + " | "
-                + format("%,.0f", ideal) + " | " + format("**%.2f**", ratio) + " | "
+            out.println("| " + (setup.kind().equals(CommitPeer.XACT) ? "transaction" : "WAL alone") + " | "
+                + setup.processes() + " | " + format("%,.0f", median(m.rates)) + " | "
+                + format("%,.0f", median(m.pairedFsync) * setup.processes()) + " | " + format("**%.2f**", ratio) + " | "
                 + (syncs == 0 ? "–" : format("%.2f", ops / (double)syncs)) + " | " + (ratio >= 0.8 ? "yes" : "no")
                 + " |");
         }
         out.println();
+    }
+
+    private static String rangeOf(final String pattern, final double[] values)
+    {
+        return format(pattern, median(values), min(values), max(values));
     }
 
     /** One setup's recorded rounds. */
@@ -205,6 +235,8 @@ public final class CommitScaling extends TimedDriver
         final double[] cpuPerOp;
         /** The fewest commits of one side over the mean of all sides, by round: 1 when all progressed alike. */
         final double[] fairness;
+        /** The raw fsync rate of the window just before this one, by round (commit setups only). */
+        final double[] pairedFsync;
         long preempted;
 
         Measured(final int rounds)
@@ -216,6 +248,40 @@ public final class CommitScaling extends TimedDriver
             busy = new double[rounds];
             cpuPerOp = new double[rounds];
             fairness = new double[rounds];
+            pairedFsync = new double[rounds];
+        }
+
+        /** Rate over the paired fsync rate × {@code processes}, by round. */
+        double[] ratios(final int processes)
+        {
+            final double[] ratios = new double[rates.length];
+            for (int r = 0; r < ratios.length; r++)
+            {
+                ratios[r] = rates[r] / (pairedFsync[r] * processes);
+            }
+            return ratios;
+        }
+
+        /** Commits per WAL fsync, by round. */
+        double[] perSync()
+        {
+            final double[] perSync = new double[rates.length];
+            for (int r = 0; r < perSync.length; r++)
+            {
+                perSync[r] = syncs[r] == 0 ? Double.NaN : ops[r] / (double)syncs[r];
+            }
+            return perSync;
+        }
+
+        /** WAL fsyncs per second, by round. */
+        double[] syncRates()
+        {
+            final double[] syncRates = new double[rates.length];
+            for (int r = 0; r < syncRates.length; r++)
+            {
+                syncRates[r] = syncs[r] * 1e9 / nanos[r];
+            }
+            return syncRates;
         }
 
         void record(final int r, final Window window)
@@ -240,23 +306,32 @@ public final class CommitScaling extends TimedDriver
     static final class Options extends TimedOptions
     {
         List<Integer> processes = DEFAULT_PROCESSES;
+        List<String> modes = List.of(CommitPeer.XACT, CommitPeer.WAL);
 
         static void usage(final PrintStream out)
         {
             usage(out, """
                 Usage: CommitScaling [options]      (bench/run-wal runs it)
 
-                Commits (WAL insert of 100 B + flush with fsync) from 1, 2, 4 and 8 child JVMs at once, next to
-                the raw fsync rate of this disk measured in the same run; prints commits per second, the ratio
-                to the fsync-bound ideal and the commits each WAL fsync made durable.
+                Commits with fsync (a transaction writing 100 B; the WAL alone: insert of 100 B + flush) from 1,
+                2, 4 and 8 child JVMs at once, next to the raw fsync rate of this disk measured in the same run;
+                prints commits per second, the ratio to the fsync-bound ideal and the commits each WAL fsync
+                made durable.
 
-                  --processes LIST     comma-separated numbers of committers (default 1,2,4,8)""", "setup",
+                  --processes LIST     comma-separated numbers of committers (default 1,2,4,8)
+                  --modes LIST         xact (a transaction: begin, write, commit), wal (the WAL alone: insert
+                                       + flush), or both (default xact,wal)""", "setup",
                 "the committers");
         }
 
         @Override
         int own(final String[] args, final int i)
         {
+            if (args[i].equals("--modes"))
+            {
+                modes = names(value(args, i + 1, args[i]), List.of(CommitPeer.XACT, CommitPeer.WAL), args[i], "mode");
+                return i + 1;
+            }
             if (!args[i].equals("--processes"))
             {
                 return -1;
