@@ -7,10 +7,13 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pgshmem.backend.Backend;
 import org.pgshmem.wal.Wal;
+import org.pgshmem.lock.LWLock;
+import org.pgshmem.lock.LWLockTranche;
 import org.pgshmem.wal.WalRecordType;
 import org.pgshmem.xact.Transaction;
 
@@ -29,7 +32,9 @@ import org.pgshmem.xact.Transaction;
  *       WALWriteLock and flushed it with its own), then applied to the page and the commit log. In
  *       a {@code wal} round a commit is the WAL's part alone: {@code Wal.insert} of a
  *       {@value #COMMIT_PAYLOAD}-byte record ({@code NOOP}: replay skips it) and {@code Wal.flush}
- *       of its end.</li>
+ *       of its end. A {@code wal-wait} round is the WAL's part with the flush done as PostgreSQL's
+ *       XLogFlush does it ({@link #flushOrWait}): an experiment that shows what group commit gives
+ *       when a committer does not queue for WALWriteLock behind a flush that covers it.</li>
  *   <li>{@code fsync}: attaches to nothing; an operation is a positional {@code FileChannel.write}
  *       of 8 KiB at the next offset of a 16 MiB zero-filled file in the data directory (its own,
  *       {@code bench_fsync.<index>}), then {@code force(false)} (fdatasync): the disk's raw fsync
@@ -57,6 +62,12 @@ public final class CommitPeer
     static final String FSYNC = "fsync";
     static final String XACT = "xact";
     static final String WAL = "wal";
+    static final String WAL_WAIT = "wal-wait";
+    /** WALWriteLock's place in the WAL's tranche (Wal.WRITE_LOCK, private there). */
+    static final int WAL_WRITE_LOCK = 0;
+    /** How long a {@code wal-wait} committer spins before it parks between two looks. */
+    private static final int WAIT_SPINS = 50;
+    private static final long WAIT_PARK_NANOS = 5_000;
     /** The relation the transactions write (PostgreSQL's first user relation number). */
     static final int RELATION = 16384;
     /** Where in its block a transaction writes: past the page header and BenchRelation's value. */
@@ -94,7 +105,7 @@ public final class CommitPeer
             FileChannel file = null;
             try
             {
-                final Operation[] operations = new Operation[2];
+                final Operation[] operations = new Operation[3];
                 final Wal wal;
                 if (kind.equals(BACKEND))
                 {
@@ -115,6 +126,13 @@ public final class CommitPeer
                     };
                     operations[1] = () -> wal.flush(wal.insert(WalRecordType.NOOP, 0, payload, 0, COMMIT_PAYLOAD,
                         Wal.ANY_REDO, false));
+                    final LWLock walWriteLock = LWLockTranche.init(backend.shmem(), Wal.TRANCHE, 2).get(WAL_WRITE_LOCK);
+                    operations[2] = () ->
+                    {
+                        final long end = wal.insert(WalRecordType.NOOP, 0, payload, 0, COMMIT_PAYLOAD, Wal.ANY_REDO,
+                            false);
+                        flushOrWait(wal, walWriteLock, end);
+                    };
                 }
                 else if (kind.equals(FSYNC))
                 {
@@ -199,9 +217,9 @@ public final class CommitPeer
         {
             operation = operations[0];
         }
-        else if (kind.equals(BACKEND) && (mode.equals(XACT) || mode.equals(WAL)))
+        else if (kind.equals(BACKEND) && (mode.equals(XACT) || mode.equals(WAL) || mode.equals(WAL_WAIT)))
         {
-            operation = operations[mode.equals(XACT) ? 0 : 1];
+            operation = operations[mode.equals(XACT) ? 0 : mode.equals(WAL) ? 1 : 2];
         }
         else
         {
@@ -210,6 +228,36 @@ public final class CommitPeer
         final boolean countSyncs = words[3].equals("1") && wal != null;
         return TimedRounds.hammer(new TimedRounds.Loop[] {new Loop(operation, countSyncs ? wal : null, control, round)},
             "pgshmem-bench-commit", out);
+    }
+
+    /**
+     * The {@code wal-wait} experiment: PostgreSQL's XLogFlush from outside the WAL. While another
+     * process holds WALWriteLock (it is writing and fsyncing), wait for it to let go and look at the
+     * flushed position again, rather than queue for the lock (LWLockAcquireOrWait); call
+     * {@code flush} only when the lock is free. A flush that covered this record while it waited
+     * ends the commit without taking the lock at all. Waiting polls: a few spins, then parks of
+     * {@value #WAIT_PARK_NANOS} ns (the kernel's timer slack makes them longer; yielding instead
+     * was worse on 2 cores: the pollers took the CPU the others needed).
+     */
+    static void flushOrWait(final Wal wal, final LWLock walWriteLock, final long end)
+    {
+        int spins = 0;
+        while (wal.flushedUpTo() < end)
+        {
+            if (!walWriteLock.isHeld())
+            {
+                wal.flush(end);
+                return;
+            }
+            if (++spins < WAIT_SPINS)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                LockSupport.parkNanos(WAIT_PARK_NANOS);
+            }
+        }
     }
 
     /** The loop: repeat the operation until STOP, counting those done in the window. */

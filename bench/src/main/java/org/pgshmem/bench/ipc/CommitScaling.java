@@ -61,10 +61,8 @@ public final class CommitScaling extends TimedDriver
         {
             for (final int n : options.processes)
             {
-                setups.add(new Setup(mode + "-" + n, (mode.equals(CommitPeer.XACT)
-                    ? "transaction (begin, write " + CommitPeer.COMMIT_PAYLOAD + " B, commit), "
-                    : "WAL alone (insert " + CommitPeer.COMMIT_PAYLOAD + " B + flush), ") + n
-                    + (n == 1 ? " process" : " processes"), mode, n));
+                setups.add(new Setup(mode + "-" + n, modeLabel(mode) + ", " + n + (n == 1 ? " process" : " processes"),
+                    mode, n));
             }
         }
         measured = new Measured[setups.size()];
@@ -72,6 +70,16 @@ public final class CommitScaling extends TimedDriver
         {
             measured[s] = new Measured(options.repeats);
         }
+    }
+
+    private static String modeLabel(final String mode)
+    {
+        return switch (mode)
+        {
+            case CommitPeer.XACT -> "transaction (begin, write " + CommitPeer.COMMIT_PAYLOAD + " B, commit)";
+            case CommitPeer.WAL -> "WAL alone (insert " + CommitPeer.COMMIT_PAYLOAD + " B + flush)";
+            default -> "experiment: WAL alone, flush or wait as PostgreSQL";
+        };
     }
 
     /**
@@ -210,7 +218,8 @@ public final class CommitScaling extends TimedDriver
                 ops += m.ops[r];
                 syncs += m.syncs[r];
             }
-            out.println("| " + (setup.kind().equals(CommitPeer.XACT) ? "transaction" : "WAL alone") + " | "
+            out.println("| " + (setup.kind().equals(CommitPeer.XACT) ? "transaction"
+                : setup.kind().equals(CommitPeer.WAL) ? "WAL alone" : "experiment: flush or wait") + " | "
                 + setup.processes() + " | " + format("%,.0f", median(m.rates)) + " | "
                 + format("%,.0f", median(m.pairedFsync) * setup.processes()) + " | " + format("**%.2f**", ratio) + " | "
                 + (syncs == 0 ? "–" : format("%.2f", ops / (double)syncs)) + " | " + (ratio >= 0.8 ? "yes" : "no")
@@ -306,7 +315,7 @@ public final class CommitScaling extends TimedDriver
     static final class Options extends TimedOptions
     {
         List<Integer> processes = DEFAULT_PROCESSES;
-        List<String> modes = List.of(CommitPeer.XACT, CommitPeer.WAL);
+        List<String> modes = List.of(CommitPeer.XACT, CommitPeer.WAL, CommitPeer.WAL_WAIT);
 
         static void usage(final PrintStream out)
         {
@@ -320,7 +329,9 @@ public final class CommitScaling extends TimedDriver
 
                   --processes LIST     comma-separated numbers of committers (default 1,2,4,8)
                   --modes LIST         xact (a transaction: begin, write, commit), wal (the WAL alone: insert
-                                       + flush), or both (default xact,wal)""", "setup",
+                                       + flush), wal-wait (an experiment: the WAL alone, flushing as PostgreSQL's
+                                       XLogFlush, waiting for a flush in progress instead of queueing for
+                                       WALWriteLock); default xact,wal,wal-wait""", "setup",
                 "the committers");
         }
 
@@ -329,7 +340,8 @@ public final class CommitScaling extends TimedDriver
         {
             if (args[i].equals("--modes"))
             {
-                modes = names(value(args, i + 1, args[i]), List.of(CommitPeer.XACT, CommitPeer.WAL), args[i], "mode");
+                modes = names(value(args, i + 1, args[i]), List.of(CommitPeer.XACT, CommitPeer.WAL,
+                    CommitPeer.WAL_WAIT), args[i], "mode");
                 return i + 1;
             }
             if (!args[i].equals("--processes"))
