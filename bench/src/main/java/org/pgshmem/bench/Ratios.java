@@ -71,6 +71,8 @@ final class Ratios
             "fileChannelRead", "FileChannel.read, 8 KiB positional, no cache"),
         new Pair("buffer miss: evict a clean page, read the block, as the hit", BufferBenchmark.class, "miss",
             "fileChannelReadVerify", "FileChannel.read + Page.verify (checksum)"),
+        new Pair("WAL insert, no flush", WalBenchmark.class, "insert", "fileAppendCrc",
+            "CRC-32C + buffered FileChannel.write to files, no fsync"),
         new Pair("WAL insert, no flush", WalBenchmark.class, "insert", "mappedAppendCrc",
             "append to a mapped file + CRC-32C"),
         new Pair("WAL insert, no flush", WalBenchmark.class, "insert", "mappedAppend",

@@ -50,16 +50,20 @@ import org.pgshmem.xact.Transaction;
  *       the copy into the WAL buffers, and, whenever the ring of WAL buffers wraps, writing the
  *       oldest pages to the segment files (a {@code write} into the page cache) and creating each
  *       new 16 MiB segment (zero-filled and fsynced, whatever {@code fsync} says).</li>
- *   <li>Peers, the same bytes (a 24-byte header and the payload) appended by the same kind of
- *       claim: {@code mappedAppend} claims space with an atomic add on a position word and copies
- *       the record into a 16 MiB file mapped read-write, on the same file system as the cluster,
- *       wrapping around (the kernel writes the dirty pages back when it likes); this is what a
- *       log between processes is without the WAL's machinery, and the nearest honest peer: a
- *       file, shared by processes, appended to by an atomic claim. {@code mappedAppendCrc} adds
- *       the CRC-32C that any log that must tell a torn tail from a record needs (over the record's
- *       position, the header and the payload, as the WAL computes it): the floor of the work a
- *       WAL record cannot skip. {@code ringWrite}: Agrona's {@code ManyToOneRingBuffer} (the
- *       claim, copy and commit of the WAL buffers, in memory) of {@value #WAL_BUFFERS_BYTES}
+ *   <li>Peers, the same bytes (a 24-byte header and the payload). {@code fileAppendCrc}, the I/O
+ *       path of a log kept by one process without shared memory: the record's CRC-32C computed as
+ *       the WAL does, the record staged in a process-local 256 KiB buffer, the buffer written with
+ *       {@code FileChannel.write} to new 16 MiB files when full; it writes the same bytes to the
+ *       same file system as the WAL, so the kernel's side (page cache, writeback) costs both the
+ *       same: the honest peer for a rate. The others append by the same kind of claim as the WAL
+ *       into memory the benchmark thread never writes out, the floors of the CPU work:
+ *       {@code mappedAppend} claims space with an atomic add on a position word and copies the
+ *       record into a 16 MiB file mapped read-write, on the same file system as the cluster,
+ *       wrapping around (the kernel writes the dirty pages back when it likes, and the same 16 MiB
+ *       of page cache are reused); {@code mappedAppendCrc} adds the CRC-32C that any log that must
+ *       tell a torn tail from a record needs (over the record's position, the header and the
+ *       payload, as the WAL computes it). {@code ringWrite}: Agrona's {@code ManyToOneRingBuffer}
+ *       (the claim, copy and commit of the WAL buffers, in memory) of {@value #WAL_BUFFERS_BYTES}
  *       bytes, as the cluster's WAL buffers; when it is full the same thread drains it (Agrona's
  *       consumer zeroes what it read), so its figure includes a consumer, as the WAL's includes
  *       its writes. The ring never reaches a file.</li>
@@ -96,6 +100,8 @@ public class WalBenchmark
     /** The cluster's WAL buffers with its default shared_buffers (16384 / 32 pages of 8 KiB). */
     static final int WAL_BUFFERS_BYTES = 4 * 1024 * 1024;
     static final int FSYNC_BLOCK = 8192;
+    /** The file peer's staging buffer: the WAL's largest write (Wal.IO_CHUNK). */
+    static final int STAGING_BYTES = 256 * 1024;
     /** The relation {@code commitTransaction} writes to, one block. */
     static final int RELATION = 16384;
     /** Where in the block: past the page header and BenchRelation's value. */
@@ -284,6 +290,95 @@ public class WalBenchmark
         }
     }
 
+    /**
+     * The file peer: the log a single process keeps without shared memory. Records are staged in a
+     * process-local buffer of {@value #STAGING_BYTES} bytes (the WAL writes runs of up to as much),
+     * written with a positional {@code FileChannel.write} when it is full, to new files of
+     * {@value #LOG_BYTES} bytes each (the WAL's segments), in a directory beside the clusters; no
+     * fsync, and the files stay until the end of the trial, as the WAL's segments do. The files are
+     * not zero-filled first: that is the WAL's own choice (so that an fdatasync never has to write
+     * metadata), and part of what the ratio shows.
+     */
+    @State(Scope.Benchmark)
+    public static class FileLog
+    {
+        @Param({"100", "8192"})
+        int size;
+        UnsafeBuffer payload;
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[WalRecordDescriptor.HEADER_LENGTH]);
+        final byte[] lsnBytes = new byte[Long.BYTES];
+        final UnsafeBuffer lsnView = new UnsafeBuffer(lsnBytes);
+        final CRC32C crc = new CRC32C();
+        final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
+        final UnsafeBuffer stagingView = new UnsafeBuffer(staging);
+        private Path dir;
+        private FileChannel file;
+        private int files;
+        private long fileAt;
+        long position;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException
+        {
+            payload = payload(size);
+            dir = Files.createTempDirectory("pgshmem-bench-filelog-");
+            file = FileChannel.open(dir.resolve("log." + files++), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
+
+        /** Appends the record with its CRC-32C, as the WAL computes it, to the staging buffer; writes it out when full. */
+        long append() throws IOException
+        {
+            final int length = WalRecordDescriptor.HEADER_LENGTH + size;
+            final int aligned = WalRecordDescriptor.align(length);
+            if (staging.position() + aligned > STAGING_BYTES)
+            {
+                writeOut();
+            }
+            final long pos = position;
+            position += aligned;
+            final UnsafeBuffer h = header;
+            h.putInt(WalRecordDescriptor.TOTAL_LENGTH_OFFSET, length);
+            h.putByte(WalRecordDescriptor.TYPE_OFFSET, (byte)TYPE);
+            h.putLong(WalRecordDescriptor.XID_OFFSET, pos);
+            crc.reset();
+            lsnView.putLong(0, pos);
+            crc.update(lsnBytes, 0, Long.BYTES);
+            crc.update(h.byteArray(), 0, WalRecordDescriptor.CRC_OFFSET);
+            crc.update(payload.byteArray(), 0, size);
+            h.putInt(WalRecordDescriptor.CRC_OFFSET, (int)crc.getValue());
+            final int at = staging.position();
+            stagingView.putBytes(at, h, 0, WalRecordDescriptor.HEADER_LENGTH);
+            stagingView.putBytes(at + WalRecordDescriptor.HEADER_LENGTH, payload, 0, size);
+            staging.position(at + aligned);
+            return pos;
+        }
+
+        private void writeOut() throws IOException
+        {
+            staging.flip();
+            while (staging.hasRemaining())
+            {
+                fileAt += file.write(staging, fileAt);
+            }
+            staging.clear();
+            if (fileAt >= LOG_BYTES)
+            {
+                file.close();
+                file = FileChannel.open(dir.resolve("log." + files++), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
+                fileAt = 0;
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException
+        {
+            file.close();
+            System.out.println("file log, " + size + " B: " + files + " files");
+            DurableFiles.deleteTree(dir);
+        }
+    }
+
     /** The ring peer: a ManyToOneRingBuffer as large as the cluster's WAL buffers, off the heap. */
     @State(Scope.Benchmark)
     public static class Ring
@@ -386,6 +481,13 @@ public class WalBenchmark
     public long insert(final Inserting s)
     {
         return s.wal.insert(TYPE, 0, s.payload, 0, s.size, Wal.ANY_REDO, false);
+    }
+
+    /** Peer: the same bytes with their CRC-32C appended to files through a process-local buffer, no fsync. */
+    @Benchmark
+    public long fileAppendCrc(final FileLog log) throws IOException
+    {
+        return log.append();
     }
 
     /** Peer: the same bytes appended to a mapped file by an atomic claim. */
