@@ -6,12 +6,15 @@ import org.pgshmem.buffer.BufferManager;
 import org.pgshmem.postmaster.AuxiliaryProcess;
 import org.pgshmem.proc.ProcKind;
 import org.pgshmem.settings.Settings;
+import org.pgshmem.wal.Wal;
+import org.pgshmem.wal.WalAddress;
 
 /**
  * The background writer process (PostgreSQL's bgwriter.c): started by the postmaster, attached
  * in its fixed slot, it runs the cleaning scan ({@link BgBufferSync}) every {@code bgwriter_delay}.
  * When a round finds nothing allocated and nothing to do, twice in a row, it hibernates: it asks
  * the next buffer allocation to set its latch and sleeps {@value #HIBERNATE_FACTOR} times longer.
+ * It also does the WAL writer's work: each round flushes the WAL that asynchronous commits left.
  */
 public final class BackgroundWriter
 {
@@ -20,6 +23,7 @@ public final class BackgroundWriter
 
     private final Backend self;
     private final BufferManager buffers;
+    private final Wal wal;
     private final BgBufferSync sync;
     private final long delayMillis;
     private boolean couldHibernate;
@@ -29,6 +33,7 @@ public final class BackgroundWriter
         this.self = self;
         final Settings settings = self.shmem().settings();
         this.buffers = self.buffers();
+        this.wal = self.module(Wal.class);
         buffers.countWritesAsBgwriter();
         this.delayMillis = settings.getMillis("bgwriter_delay");
         this.sync = new BgBufferSync(buffers, settings.getInt("bgwriter_lru_maxpages"),
@@ -53,7 +58,15 @@ public final class BackgroundWriter
     private long round()
     {
         buffers.stopHibernating(self.slot());
-        final boolean canHibernate = sync.run();
+        // the WAL writer's part (walwriter.c): commits made without synchronous_commit reach disk
+        // within a round; no hibernating while some WAL is not flushed
+        final long unflushed = wal.insertPosition();
+        final boolean walIdle = wal.flushedUpTo() >= WalAddress.toEndLsn(WalAddress.toPos(unflushed));
+        if (!walIdle)
+        {
+            wal.flush(unflushed);
+        }
+        final boolean canHibernate = sync.run() && walIdle;
         final boolean hibernate = canHibernate && couldHibernate;
         couldHibernate = canHibernate;
         if (hibernate)

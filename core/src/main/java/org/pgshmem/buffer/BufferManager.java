@@ -12,6 +12,7 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.pgshmem.checkpoint.CheckpointerShmem;
 import org.pgshmem.lock.LWLock;
 import org.pgshmem.lock.LWLockMode;
 import org.pgshmem.lock.LWLockTranche;
@@ -197,6 +198,12 @@ public final class BufferManager implements ShmemModule
         if (files == null)
         {
             files = new RelationFiles(shmem.dataDirectory());
+            // looked up at the first I/O, when every module is in place; absent in a bare buffer manager
+            final CheckpointerShmem checkpointer = shmem.processLocal(CheckpointerShmem.class, () -> null);
+            if (checkpointer != null)
+            {
+                files.forwardSyncRequests(checkpointer::forwardSyncRequest);
+            }
             io = Page.allocate();
         }
         return files;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 import org.agrona.collections.Int2ObjectHashMap;
 import org.pgshmem.util.PgException;
@@ -27,11 +28,22 @@ public final class RelationFiles implements AutoCloseable
 
     private final Path base;
     private final Int2ObjectHashMap<FileChannel> open = new Int2ObjectHashMap<>();
+    private IntPredicate syncRequests;
 
     /** The relation files of the data directory {@code dataDir}. */
     public RelationFiles(final Path dataDir)
     {
         this.base = dataDir.resolve(BASE);
+    }
+
+    /**
+     * register_dirty_segment: after each write, {@code forward} is asked to have the relation's file
+     * fsynced at the next checkpoint; when it returns false (the checkpointer's queue is full) the
+     * file is fsynced here and now. Without it, nothing is fsynced until {@link #syncAll}.
+     */
+    public void forwardSyncRequests(final IntPredicate forward)
+    {
+        this.syncRequests = forward;
     }
 
     /** The file of relation {@code relation}. */
@@ -141,6 +153,10 @@ public final class RelationFiles implements AutoCloseable
         {
             throw new PgException("could not write block " + Integer.toUnsignedString(block) + " in file \""
                 + name(relation) + "\": " + ex.getMessage(), null, null, ex);
+        }
+        if (syncRequests != null && !syncRequests.test(relation))
+        {
+            sync(relation);
         }
     }
 

@@ -1,5 +1,7 @@
 package org.pgshmem.cli;
 
+import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -7,6 +9,7 @@ import java.util.concurrent.Callable;
 
 import org.pgshmem.control.ControlFile;
 import org.pgshmem.control.ControlFileDescriptor;
+import org.pgshmem.wal.WalSegments;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -23,24 +26,32 @@ final class ControldataCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        final ControlFile cf = ControlFile.read(dataDir.get());
-        line("pg_control version number", Integer.toString(ControlFileDescriptor.CONTROL_VERSION));
-        line("Database system identifier", Long.toUnsignedString(cf.systemIdentifier()));
-        line("Database cluster state", cf.state().text());
-        line("pg_control last modified", TIME.format(Instant.ofEpochSecond(cf.timeSeconds())));
-        line("Latest checkpoint location", ControlFile.formatLsn(cf.checkpointLsn()));
-        line("Latest checkpoint's REDO location", ControlFile.formatLsn(cf.redoLsn()));
-        line("Latest checkpoint's NextXID", Long.toString(cf.nextXid()));
-        line("Time of latest checkpoint", cf.checkpointTimeSeconds() == 0 ? "(none)"
-            : TIME.format(Instant.ofEpochSecond(cf.checkpointTimeSeconds())));
-        line("Database block size", Integer.toString(cf.blockSize()));
-        line("Bytes per WAL segment", Integer.toString(cf.walSegmentSize()));
+        print(System.out, dataDir.get());
         return 0;
     }
 
-    private static void line(final String name, final String value)
+    /** Prints the control file of {@code data} as pg_controldata does. */
+    static void print(final PrintStream out, final Path data)
+    {
+        final ControlFile cf = ControlFile.read(data);
+        line(out, "pg_control version number", Integer.toString(ControlFileDescriptor.CONTROL_VERSION));
+        line(out, "Database system identifier", Long.toUnsignedString(cf.systemIdentifier()));
+        line(out, "Database cluster state", cf.state().text());
+        line(out, "pg_control last modified", TIME.format(Instant.ofEpochSecond(cf.timeSeconds())));
+        line(out, "Latest checkpoint location", ControlFile.formatLsn(cf.checkpointLsn()));
+        line(out, "Latest checkpoint's REDO location", ControlFile.formatLsn(cf.redoLsn()));
+        line(out, "Latest checkpoint's REDO WAL file", new WalSegments(data, cf.walSegmentSize())
+            .fileName(cf.redoLsn() / cf.walSegmentSize()));
+        line(out, "Latest checkpoint's NextXID", Long.toString(cf.nextXid()));
+        line(out, "Time of latest checkpoint", cf.checkpointTimeSeconds() == 0 ? "(none)"
+            : TIME.format(Instant.ofEpochSecond(cf.checkpointTimeSeconds())));
+        line(out, "Database block size", Integer.toString(cf.blockSize()));
+        line(out, "Bytes per WAL segment", Integer.toString(cf.walSegmentSize()));
+    }
+
+    private static void line(final PrintStream out, final String name, final String value)
     {
         final String label = name + ":";
-        System.out.println(label + " ".repeat(Math.max(1, 38 - label.length())) + value);
+        out.println(label + " ".repeat(Math.max(1, 38 - label.length())) + value);
     }
 }

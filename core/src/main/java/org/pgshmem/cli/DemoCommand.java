@@ -83,6 +83,19 @@ final class DemoCommand implements Callable<Integer>
                 out.printf("%s< %-34s %s%n", "B", "(its wait ends)", b.readLine(ANSWER));
                 step(out, "A", a, "write 16384 0 100 page written by A");
                 step(out, "B", b, "read 16384 0 100 19");
+
+                section(out, "a transaction: B sees A's writes only once A commits (after its WAL is flushed)");
+                step(out, "A", a, "begin");
+                step(out, "A", a, "write 16384 0 200 debit alice 30");
+                step(out, "A", a, "write 16384 1 200 credit bob 30");
+                step(out, "B", b, "read 16384 0 200 16");
+                step(out, "A", a, "commit");
+                step(out, "B", b, "read 16384 0 200 16");
+                step(out, "B", b, "read 16384 1 200 15");
+                step(out, "A", a, "begin");
+                step(out, "A", a, "write 16384 0 300 never happened");
+                step(out, "A", a, "rollback");
+                step(out, "B", b, "read 16384 0 300 15");
                 step(out, "B", b, "flush");
 
                 section(out, "stats -D " + data + "   (pg_stat_bgwriter and buffer hits and reads per relation)");
@@ -102,8 +115,26 @@ final class DemoCommand implements Callable<Integer>
                 b.waitFor(ANSWER);
             }
 
-            section(out, "stop -m " + ShutdownMode.FAST.word());
+            section(out, "stop -m immediate (a crash: nothing written at stop), start again: the WAL is replayed");
+            ServerControl.stop(data, ShutdownMode.IMMEDIATE, 60, out, System.err);
+            if (ServerControl.start(data, List.of(), null, 60, out, System.err) != 0)
+            {
+                running = false;
+                return 1;
+            }
+            try (LineProcess c = LineProcess.startBackend("backend C", data))
+            {
+                out.println("C: " + c.readLine(ANSWER));
+                step(out, "C", c, "read 16384 0 200 16");
+                step(out, "C", c, "read 16384 1 200 15");
+                step(out, "C", c, "quit");
+                c.waitFor(ANSWER);
+            }
+
+            section(out, "stop -m " + ShutdownMode.FAST.word() + "   (a shutdown checkpoint)");
             running = ServerControl.stop(data, ShutdownMode.FAST, 60, out, System.err) != 0;
+            section(out, "controldata -D " + data);
+            ControldataCommand.print(out, data);
             out.println();
             out.println("server log (" + data.resolve("log/postmaster.log") + "):");
             for (final String line : Files.readAllLines(data.resolve("log/postmaster.log")))

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     description = "PostgreSQL's shared-memory architecture for JVM processes on one machine.",
     subcommands = {
         InitdbCommand.class, StartCommand.class, StopCommand.class, StatusCommand.class,
-        ControldataCommand.class, ShmemCommand.class, BackendsCommand.class, LocksCommand.class, StatsCommand.class, BackendCommand.class, DemoCommand.class})
+        ControldataCommand.class, ShmemCommand.class, BackendsCommand.class, LocksCommand.class, StatsCommand.class, CheckpointCommand.class, BackendCommand.class, DemoCommand.class})
 public final class PgShmemCli implements java.util.concurrent.Callable<Integer>
 {
     /** What {@code -V} prints. */

@@ -2,25 +2,36 @@ package org.pgshmem.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.pgshmem.backend.Backend;
 import org.pgshmem.buffer.BufferStatsView;
+import org.pgshmem.checkpoint.CheckpointerShmem;
+import org.pgshmem.checkpoint.CheckpointerStats;
 import org.pgshmem.shmem.Shmem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code pgshmem stats -D DIR [--json]}: pg_stat_bgwriter and the buffer hits and reads per
- * relation, read from shared memory without attaching. Backends send their per-relation counts
- * in batches (and at {@code flush} and detach), so those may lag a little, as PostgreSQL's do.
+ * {@code pgshmem stats -D DIR [--json]}: pg_stat_bgwriter, pg_stat_checkpointer and the buffer
+ * hits and reads per relation, read from shared memory without attaching. Backends send their
+ * per-relation counts in batches (and at {@code flush} and detach), so those may lag a little, as
+ * PostgreSQL's do.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true, version = PgShmemCli.VERSION,
-    description = "Show the buffer statistics of the running cluster: pg_stat_bgwriter and hits and reads per relation.")
+    description = "Show the buffer statistics of the running cluster: pg_stat_bgwriter, pg_stat_checkpointer and"
+        + " hits and reads per relation.")
 final class StatsCommand implements Callable<Integer>
 {
+    /** stats_reset as PostgreSQL prints a timestamptz in UTC. */
+    private static final DateTimeFormatter STATS_RESET =
+        DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSx").withZone(ZoneOffset.UTC);
+
     @Mixin
     ViewOptions view;
 
@@ -50,6 +61,14 @@ final class StatsCommand implements Callable<Integer>
                     Long.toString(reads), Long.toString(r[3]),
                     hits + reads == 0 ? "" : String.format(java.util.Locale.ROOT, "%.3f", (double)hits / (hits + reads))});
             }
+            final CheckpointerStats c = CheckpointerShmem.of(shmem).stats();
+            final String[] checkpointerHead = {"num_timed", "num_requested", "num_done", "write_time", "sync_time",
+                "buffers_written", "backend_fsync", "stats_reset"};
+            final String[] checkpointerRow = {Long.toString(c.numTimed()), Long.toString(c.numRequested()),
+                Long.toString(c.numDone()), Long.toString(c.writeTimeMs()), Long.toString(c.syncTimeMs()),
+                Long.toString(c.buffersWritten()), Long.toString(c.backendFsync()), STATS_RESET.format(
+                    Instant.ofEpochMilli(c.statsReset()))};
+            final boolean[] checkpointerNumeric = {true, true, true, true, true, true, true, false};
             final String[] relationHead = {"relation", "blks_hit", "blks_read", "blks_written", "hit_ratio"};
             if (json)
             {
@@ -60,13 +79,19 @@ final class StatsCommand implements Callable<Integer>
                         .append(i == head.length - 1 ? Json.string(row[i]) : row[i]);
                 }
                 final String rows = Json.rows(relationHead, relations, new boolean[] {false, true, true, true, false});
-                out.println(sb.append("},\"relations\":").append(rows, "{\"rows\":".length(), rows.length() - 1)
+                final String checkpointer = Json.rows(checkpointerHead, List.<String[]>of(checkpointerRow),
+                    checkpointerNumeric);
+                sb.append("},\"checkpointer\":").append(checkpointer, "{\"rows\":[".length(), checkpointer.length() - 2);
+                out.println(sb.append(",\"relations\":").append(rows, "{\"rows\":".length(), rows.length() - 1)
                     .append('}'));
             }
             else
             {
                 out.println("pg_stat_bgwriter");
                 Table.print(out, head, List.<String[]>of(row), new boolean[] {true, true, true, true, true, false});
+                out.println();
+                out.println("pg_stat_checkpointer");
+                Table.print(out, checkpointerHead, List.<String[]>of(checkpointerRow), checkpointerNumeric);
                 out.println();
                 out.println("buffers by relation");
                 Table.print(out, relationHead, relations, new boolean[] {true, true, true, true, true});

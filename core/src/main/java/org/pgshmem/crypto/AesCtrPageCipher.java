@@ -44,18 +44,19 @@ final class AesCtrPageCipher implements WalPageCipher
     }
 
     @Override
-    public void encrypt(final long pageAddress, final ByteBuffer page, final int end)
+    public void encrypt(final long pageAddress, final int epoch, final ByteBuffer page, final int end)
     {
-        transform(Cipher.ENCRYPT_MODE, pageAddress, page, end);
+        transform(Cipher.ENCRYPT_MODE, pageAddress, epoch, page, end);
     }
 
     @Override
-    public void decrypt(final long pageAddress, final ByteBuffer page, final int end)
+    public void decrypt(final long pageAddress, final int epoch, final ByteBuffer page, final int end)
     {
-        transform(Cipher.DECRYPT_MODE, pageAddress, page, end);
+        transform(Cipher.DECRYPT_MODE, pageAddress, epoch, page, end);
     }
 
-    private void transform(final int mode, final long pageAddress, final ByteBuffer page, final int end)
+    private void transform(final int mode, final long pageAddress, final int epoch, final ByteBuffer page,
+        final int end)
     {
         if (end < LENGTH || end > PAGE_SIZE)
         {
@@ -74,7 +75,7 @@ final class AesCtrPageCipher implements WalPageCipher
         final Cipher cipher = ciphers.get();
         try
         {
-            cipher.init(mode, key, new IvParameterSpec(counterBlock(pageAddress)));
+            cipher.init(mode, key, new IvParameterSpec(counterBlock(pageAddress, epoch)));
             // copy-safe: Cipher allows the output to be the input's own memory
             cipher.doFinal(in, out);
         }
@@ -85,13 +86,20 @@ final class AesCtrPageCipher implements WalPageCipher
         }
     }
 
-    /** The page address, big-endian, then a zero block counter that CTR increments. */
-    static byte[] counterBlock(final long pageAddress)
+    /**
+     * The page address, big-endian, then the write epoch, big-endian, then a zero 32-bit block
+     * counter that CTR increments (a page is 512 blocks: it never carries into the epoch).
+     */
+    static byte[] counterBlock(final long pageAddress, final int epoch)
     {
         final byte[] iv = new byte[BLOCK];
         for (int i = 0; i < Long.BYTES; i++)
         {
             iv[i] = (byte)(pageAddress >>> (56 - 8 * i));
+        }
+        for (int i = 0; i < Integer.BYTES; i++)
+        {
+            iv[Long.BYTES + i] = (byte)(epoch >>> (24 - 8 * i));
         }
         return iv;
     }

@@ -14,7 +14,13 @@ public final class MessageTypes
     public static final int SHUTDOWN_NOTICE = 1;
     /** To the postmaster's inbox: please shut down. Payload: int mode, as above. */
     public static final int SHUTDOWN_REQUEST = 2;
-    /** To the checkpointer's inbox: please checkpoint now (acted on once the WAL exists). */
+    /**
+     * To the checkpointer's inbox (proc-array slot 2): please checkpoint. Payload: nothing, for
+     * IMMEDIATE | FORCE (PostgreSQL's CHECKPOINT command), or an int of CheckPoint flags
+     * (IMMEDIATE 4, FORCE 8, CAUSE_XLOG 0x80; other bits are ignored). The request is OR'ed into
+     * "Checkpointer Data" as {@code CheckpointerShmem.requestCheckpoint} does; to learn when it is
+     * done, read Checkpoints Started before sending and wait until Checkpoints Done passes it.
+     */
     public static final int CHECKPOINT_REQUEST = 10;
     /** To the background writer's inbox: buffers were allocated, leave hibernation (with the buffer manager). */
     public static final int BGWRITER_WAKEUP = 20;

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 import org.pgshmem.buffer.BufferManager;
+import org.pgshmem.checkpoint.CheckpointerShmem;
 import org.pgshmem.crypto.WalEncryption;
 import org.pgshmem.ipc.BroadcastChannel;
 import org.pgshmem.lock.LWLocks;
@@ -49,7 +50,8 @@ public final class Modules
         // the transactions use this process's instances of the modules below them
         final Clog clog = new Clog(wal);
         return List.of(new RuntimeSettings(), new ProcArray(), new BroadcastChannel(), new LWLocks(), locks,
-            buffers, new WalEncryption(), wal, clog, new Transactions(clog, wal, buffers, locks));
+            buffers, new WalEncryption(), wal, clog, new Transactions(clog, wal, buffers, locks),
+            new CheckpointerShmem());
     }
 
     /** Built-in modules plus those {@code preload_modules} names, found with ServiceLoader. */

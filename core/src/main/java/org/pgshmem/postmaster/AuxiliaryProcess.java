@@ -4,7 +4,10 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
+
+import org.agrona.concurrent.MessageHandler;
 
 import org.pgshmem.backend.Backend;
 import org.pgshmem.proc.ProcKind;
@@ -20,7 +23,7 @@ import org.pgshmem.util.PgException;
 public final class AuxiliaryProcess
 {
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    private static final org.agrona.concurrent.MessageHandler IGNORE = (type, buffer, offset, length) -> { };
+    private static final MessageHandler IGNORE = (type, buffer, offset, length) -> { };
 
     private AuxiliaryProcess()
     {
@@ -37,6 +40,17 @@ public final class AuxiliaryProcess
     public static int run(final String[] args, final ProcKind kind, final ToLongFunction<Backend> round,
         final Consumer<Backend> atShutdown)
     {
+        return run(args, kind, round, atShutdown, self -> IGNORE);
+    }
+
+    /**
+     * {@link #run(String[], ProcKind, ToLongFunction, Consumer)} for a process that acts on the
+     * messages in its inbox: {@code inbox} makes their handler once the process is attached, before
+     * its first round; the inbox is read with it while the process sleeps between rounds.
+     */
+    public static int run(final String[] args, final ProcKind kind, final ToLongFunction<Backend> round,
+        final Consumer<Backend> atShutdown, final Function<Backend, MessageHandler> inbox)
+    {
         if (args.length != 2 || !"-D".equals(args[0]))
         {
             System.err.println(kind.description() + ": usage: -D DATADIR");
@@ -46,6 +60,7 @@ public final class AuxiliaryProcess
         {
             Elog.log(kind.description() + " started");
             final ShmemSegment segment = self.shmem().segment();
+            final MessageHandler handler = inbox.apply(self);
             while (true)
             {
                 final long wakeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(round.applyAsLong(self));
@@ -62,9 +77,8 @@ public final class AuxiliaryProcess
                         Elog.log("terminating " + kind.description() + " because the postmaster died");
                         return 1;
                     }
-                    // requests to this process (checkpoint, wake-up) are acted on by the subsystems
-                    // that define them; until then they are read so that the inbox never fills
-                    self.messenger().poll(IGNORE, 64);
+                    // read even when nothing acts on them, so that the inbox never fills
+                    self.messenger().poll(handler, 64);
                     if (self.procArray().isLatchSet(self.slot()))
                     {
                         self.procArray().resetLatch(self.slot());

@@ -107,6 +107,7 @@ public final class Wal implements ShmemModule
     private WalSegments segments;
     private ByteBuffer io;
     private long lastInsertLsn;
+    private long lastBoundary;
 
     @Override
     public String name()
@@ -243,16 +244,17 @@ public final class Wal implements ShmemModule
         final long end = WalAddress.toEndLsn(startPos + size);
         slots.putLong(entry + SLOT_START_OFFSET, start);
         slots.putLong(entry + SLOT_END_OFFSET, end);
+        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, start);
         slots.putIntVolatile(entry + SLOT_STATE_OFFSET, INSERT_COPYING);
         if (redoRecPtrUsed != ANY_REDO && ctl.getLongVolatile(REDO_SEQ_OFFSET) != seq)
         {
             // the redo pointer may have moved before our reservation: a page we logged without an
             // image may need one, so the space becomes a NOOP and the caller builds the record again
-            copyRecord(startPos, WalRecordType.NOOP, 0, null, 0, size - HEADER_LENGTH);
+            copyRecord(slot, startPos, WalRecordType.NOOP, 0, null, 0, size - HEADER_LENGTH);
             slots.putIntVolatile(entry + SLOT_STATE_OFFSET, INSERT_IDLE);
             return INVALID_LSN;
         }
-        copyRecord(startPos, type, xid, payload, offset, length);
+        copyRecord(slot, startPos, type, xid, payload, offset, length);
         // counted in our own slot: a shared counter would be a second contended atomic per record
         slots.putLongOrdered(entry + SLOT_RECORDS_OFFSET, slots.getLong(entry + SLOT_RECORDS_OFFSET) + 1);
         slots.putLongOrdered(entry + SLOT_BYTES_OFFSET, slots.getLong(entry + SLOT_BYTES_OFFSET) + size);
@@ -302,8 +304,8 @@ public final class Wal implements ShmemModule
      * usable position {@code startPos}, page headers of continued pages filled in. A null
      * {@code payload} is {@code length} zero bytes.
      */
-    private void copyRecord(final long startPos, final int type, final long xid, final DirectBuffer payload,
-        final int offset, final int length)
+    private void copyRecord(final int slot, final long startPos, final int type, final long xid,
+        final DirectBuffer payload, final int offset, final int length)
     {
         final int total = HEADER_LENGTH + length;
         final long start = WalAddress.toLsn(startPos);
@@ -333,8 +335,8 @@ public final class Wal implements ShmemModule
         }
         header.putInt(CRC_OFFSET, (int)crc.getValue());
         long pos = startPos;
-        pos = copyBytes(pos, start, total, 0, header, 0, HEADER_LENGTH);
-        copyBytes(pos, start, total, HEADER_LENGTH, payload == null ? stagingView : payload, offset, length);
+        pos = copyBytes(slot, pos, start, total, 0, header, 0, HEADER_LENGTH);
+        copyBytes(slot, pos, start, total, HEADER_LENGTH, payload == null ? stagingView : payload, offset, length);
     }
 
     private void stage(final int length)
@@ -347,14 +349,15 @@ public final class Wal implements ShmemModule
     }
 
     /** Copies {@code n} bytes of the record (from its byte {@code done}) to usable position {@code pos}; returns the position after them. */
-    private long copyBytes(long pos, final long start, final int total, int done, final DirectBuffer src, int srcOffset,
+    private long copyBytes(final int slot, long pos, final long start, final int total, int done, final DirectBuffer src,
+        int srcOffset,
         int n)
     {
         while (n > 0)
         {
             final long lsn = WalAddress.toLsn(pos);
             final long page = WalAddress.pageOf(lsn);
-            final int pageOff = bufferOf(page);
+            final int pageOff = bufferOf(slot, page);
             final int inPage = (int)(lsn - page);
             if (inPage == LENGTH && lsn != start)
             {
@@ -373,11 +376,15 @@ public final class Wal implements ShmemModule
     }
 
     /** GetXLogBuffer: the offset in the WAL buffers of page {@code page}, initialized first if need be. */
-    private int bufferOf(final long page)
+    private int bufferOf(final int slot, final long page)
     {
         final int index = (int)((page / PAGE_SIZE) % nbuffers);
         if (bufs.getLongVolatile(index * Long.BYTES) != page + PAGE_SIZE)
         {
+            // WALInsertLockUpdateInsertingAt: everything of the record before this page is copied;
+            // a flusher holding WALWriteLock must not wait for more of it while we wait for that lock
+            slots.putLongVolatile(slot * SLOT_LENGTH + SLOT_INSERTING_AT_OFFSET, Math.max(page,
+                slots.getLong(slot * SLOT_LENGTH + SLOT_START_OFFSET)));
             advanceInsertBuffer(page);
         }
         return pagesOffset + index * PAGE_SIZE;
@@ -414,7 +421,7 @@ public final class Wal implements ShmemModule
                 final int index = (int)((next / PAGE_SIZE) % nbuffers);
                 final int off = pagesOffset + index * PAGE_SIZE;
                 bufs.setMemory(off, PAGE_SIZE, (byte)0);
-                initPageHeader(bufs, off, next, systemIdentifier, segmentSize);
+                initPageHeader(bufs, off, next, systemIdentifier, segmentSize, ctl.getInt(CTL_EPOCH_OFFSET));
                 bufs.putLongVolatile(index * Long.BYTES, next + PAGE_SIZE);
                 ctl.putLongVolatile(INITIALIZED_OFFSET, next + PAGE_SIZE);
             }
@@ -430,7 +437,7 @@ public final class Wal implements ShmemModule
 
     /** Writes a page header (no flags) at {@code off}. */
     static void initPageHeader(final org.agrona.MutableDirectBuffer buf, final int off, final long pageAddress,
-        final long systemIdentifier, final int segmentSize)
+        final long systemIdentifier, final int segmentSize, final int epoch)
     {
         buf.putShort(off + MAGIC_OFFSET, MAGIC);
         buf.putShort(off + INFO_OFFSET, (short)0);
@@ -438,6 +445,18 @@ public final class Wal implements ShmemModule
         buf.putLong(off + PAGE_ADDRESS_OFFSET, pageAddress);
         buf.putLong(off + SYSTEM_IDENTIFIER_OFFSET, systemIdentifier);
         buf.putInt(off + SEGMENT_SIZE_OFFSET, segmentSize);
+        buf.putInt(off + EPOCH_OFFSET, epoch);
+    }
+
+    /** A new write epoch: random, never 0. */
+    private static int newEpoch()
+    {
+        int epoch = 0;
+        while (epoch == 0)
+        {
+            epoch = new java.security.SecureRandom().nextInt();
+        }
+        return epoch;
     }
 
     // ---------------------------------------------------------------- write and flush
@@ -487,6 +506,10 @@ public final class Wal implements ShmemModule
             {
                 writePages(written, upto);
                 ctl.putLongVolatile(WRITTEN_OFFSET, upto);
+                if (lastBoundary > ctl.getLongVolatile(BOUNDARY_OFFSET))
+                {
+                    ctl.putLongVolatile(BOUNDARY_OFFSET, lastBoundary);
+                }
             }
             if (sync)
             {
@@ -506,7 +529,8 @@ public final class Wal implements ShmemModule
 
     /**
      * WaitXLogInsertionsToFinish: the position, at least {@code target}, up to which every
-     * reserved record is fully copied; always a record boundary.
+     * reserved record is copied (an inserter waiting for a buffer page has copied up to that
+     * page); leaves in {@link #lastBoundary} the record boundary at or below it.
      */
     private long waitInsertionsToFinish(final long target)
     {
@@ -514,6 +538,7 @@ public final class Wal implements ShmemModule
         while (true)
         {
             long done = WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET));
+            long boundary = done;
             boolean reserving = false;
             for (int s = 0; s < slotCount; s++)
             {
@@ -526,12 +551,13 @@ public final class Wal implements ShmemModule
                 }
                 else if (state == INSERT_COPYING)
                 {
-                    final long start = slots.getLongVolatile(entry + SLOT_START_OFFSET);
-                    done = Math.min(done, start);
+                    done = Math.min(done, slots.getLongVolatile(entry + SLOT_INSERTING_AT_OFFSET));
+                    boundary = Math.min(boundary, slots.getLongVolatile(entry + SLOT_START_OFFSET));
                 }
             }
             if (!reserving && done >= target)
             {
+                lastBoundary = boundary;
                 return done;
             }
             spins = idle(spins);
@@ -562,7 +588,7 @@ public final class Wal implements ShmemModule
                 {
                     out.putShort(base + INFO_OFFSET, (short)(out.getShort(base + INFO_OFFSET) | ENCRYPTED));
                     out.limit(out.capacity()).position(base);
-                    cipher.encrypt(page, out, end);
+                    cipher.encrypt(page, out.getInt(base + EPOCH_OFFSET), out, end);
                     out.position(0);
                 }
             }
@@ -728,6 +754,8 @@ public final class Wal implements ShmemModule
     {
         ctl.putIntVolatile(CTL_SEGMENT_SIZE_OFFSET, walSegmentSize);
         segmentSize = walSegmentSize;
+        final int epoch = newEpoch();
+        ctl.putIntVolatile(CTL_EPOCH_OFFSET, epoch);
         final long page = WalAddress.pageOf(endOfLog);
         final int index = (int)((page / PAGE_SIZE) % nbuffers);
         final int off = pagesOffset + index * PAGE_SIZE;
@@ -740,20 +768,24 @@ public final class Wal implements ShmemModule
             copy.clear();
             if ((copy.getShort(INFO_OFFSET) & ENCRYPTED) != 0)
             {
-                cipher().decrypt(page, copy, PAGE_SIZE);
+                cipher().decrypt(page, copy.getInt(EPOCH_OFFSET), copy, PAGE_SIZE);
                 copy.clear();
                 copy.putShort(INFO_OFFSET, (short)(copy.getShort(INFO_OFFSET) & ~ENCRYPTED));
             }
             bufs.putBytes(off, copy, 0, inPage);
+            // the page is written again from its start in this epoch: its old bytes get a new key stream too
+            bufs.putInt(off + EPOCH_OFFSET, epoch);
         }
         else
         {
-            initPageHeader(bufs, off, page, systemIdentifier, segmentSize);
+            initPageHeader(bufs, off, page, systemIdentifier, segmentSize, epoch);
         }
         bufs.putLongVolatile(index * Long.BYTES, page + PAGE_SIZE);
         ctl.putLongVolatile(INITIALIZED_OFFSET, page + PAGE_SIZE);
-        ctl.putLongVolatile(WRITTEN_OFFSET, endOfLog);
+        // the first write starts at the page's start, so the whole page carries this run's epoch
+        ctl.putLongVolatile(WRITTEN_OFFSET, page);
         ctl.putLongVolatile(FLUSHED_OFFSET, endOfLog);
+        ctl.putLongVolatile(BOUNDARY_OFFSET, endOfLog);
         ctl.putLongVolatile(REDO_REC_PTR_OFFSET, redoLsn);
         ctl.putLongVolatile(CKPT_REQUESTED_SEGNO_OFFSET, redoLsn / segmentSize);
         ctl.putLongVolatile(INSERT_POS_OFFSET, WalAddress.toPos(endOfLog));
@@ -977,7 +1009,7 @@ public final class Wal implements ShmemModule
         if (state == INSERT_COPYING)
         {
             final long start = slots.getLongVolatile(entry + SLOT_START_OFFSET);
-            copyRecord(WalAddress.toPos(start), WalRecordType.NOOP, 0, null, 0, size - HEADER_LENGTH);
+            copyRecord(slot, WalAddress.toPos(start), WalRecordType.NOOP, 0, null, 0, size - HEADER_LENGTH);
             Elog.log("process " + pid + " died inserting a WAL record at " + ControlFile.formatLsn(start)
                 + "; it is a NOOP record now");
         }
@@ -994,6 +1026,13 @@ public final class Wal implements ShmemModule
      */
     private void fillHoleOf(final int deadSlot, final long pid, final int size)
     {
+        // the dead slot becomes an insertion whose progress is the walk's, so that flushers holding
+        // WALWriteLock wait only for what is below it (and the fill can take that lock if it must)
+        final int entry = deadSlot * SLOT_LENGTH;
+        final long from = ctl.getLongVolatile(BOUNDARY_OFFSET);
+        slots.putLong(entry + SLOT_START_OFFSET, from);
+        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, from);
+        slots.putIntVolatile(entry + SLOT_STATE_OFFSET, INSERT_COPYING);
         // live reservations resolve in nanoseconds; after that every reserved record has a known start
         boolean reserving = true;
         while (reserving)
@@ -1009,30 +1048,55 @@ public final class Wal implements ShmemModule
             }
         }
         final long endPos = ctl.getLongVolatile(INSERT_POS_OFFSET);
-        long pos = WalAddress.toPos(ctl.getLongVolatile(WRITTEN_OFFSET));
-        while (pos < endPos)
+        long pos = WalAddress.toPos(from);
+        WalReader reader = null;
+        try
         {
-            final long lsn = WalAddress.toLsn(pos);
-            final int claimed = claimedSize(deadSlot, lsn);
-            if (claimed > 0)
+            while (pos < endPos)
             {
-                pos += claimed;
-                continue;
+                final long lsn = WalAddress.toLsn(pos);
+                slots.putLongVolatile(entry + SLOT_INSERTING_AT_OFFSET, lsn);
+                final int total = recordLengthAt(deadSlot, lsn, reader == null ? (reader = newReader()) : reader);
+                if (total > 0)
+                {
+                    pos += align(total);
+                    continue;
+                }
+                slots.putLong(entry + SLOT_START_OFFSET, lsn);
+                copyRecord(deadSlot, pos, WalRecordType.NOOP, 0, null, 0, size - HEADER_LENGTH);
+                Elog.log("process " + pid + " died reserving WAL space at " + ControlFile.formatLsn(lsn)
+                    + "; it is a NOOP record now");
+                return;
             }
-            final long page = WalAddress.pageOf(lsn);
-            final int index = (int)((page / PAGE_SIZE) % nbuffers);
-            final int total = bufs.getLongVolatile(index * Long.BYTES) == page + PAGE_SIZE
-                ? bufs.getIntVolatile(pagesOffset + index * PAGE_SIZE + (int)(lsn - page)) : 0;
-            if (total > 0)
-            {
-                pos += align(total);
-                continue;
-            }
-            copyRecord(pos, WalRecordType.NOOP, 0, null, 0, size - HEADER_LENGTH);
-            Elog.log("process " + pid + " died reserving WAL space at " + ControlFile.formatLsn(lsn)
-                + "; it is a NOOP record now");
-            return;
         }
+        finally
+        {
+            if (reader != null)
+            {
+                reader.close();
+            }
+        }
+    }
+
+    /**
+     * The length of the record at {@code lsn} during the walk for a hole: a live slot's claim, a
+     * header in the buffers, or (once the buffers moved on, so the page was written) the record
+     * in the files; 0 where nothing is.
+     */
+    private int recordLengthAt(final int deadSlot, final long lsn, final WalReader reader)
+    {
+        final int claimed = claimedSize(deadSlot, lsn);
+        if (claimed > 0)
+        {
+            return claimed;
+        }
+        final long page = WalAddress.pageOf(lsn);
+        final int index = (int)((page / PAGE_SIZE) % nbuffers);
+        if (bufs.getLongVolatile(index * Long.BYTES) == page + PAGE_SIZE)
+        {
+            return bufs.getIntVolatile(pagesOffset + index * PAGE_SIZE + (int)(lsn - page));
+        }
+        return reader.read(lsn) ? reader.totalLength() : 0;
     }
 
     /** The size of the record a live slot (not {@code deadSlot}) is inserting at {@code lsn}, or 0. */
@@ -1073,7 +1137,7 @@ public final class Wal implements ShmemModule
         record.set(checkpointLsn, control.nextXid(), now);
         final ByteBuffer page = ByteBuffer.allocateDirect(PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         final UnsafeBuffer view = new UnsafeBuffer(page);
-        initPageHeader(view, 0, segSize, context.systemIdentifier(), segSize);
+        initPageHeader(view, 0, segSize, context.systemIdentifier(), segSize, newEpoch());
         final int total = HEADER_LENGTH + CheckPointRecord.LENGTH;
         view.putInt(LENGTH + TOTAL_LENGTH_OFFSET, total);
         view.putByte(LENGTH + TYPE_OFFSET, (byte)WalRecordType.CHECKPOINT_SHUTDOWN);
@@ -1092,7 +1156,7 @@ public final class Wal implements ShmemModule
         if (bootstrapCipher != null)
         {
             view.putShort(INFO_OFFSET, (short)(view.getShort(INFO_OFFSET) | ENCRYPTED));
-            bootstrapCipher.encrypt(segSize, page, end);
+            bootstrapCipher.encrypt(segSize, view.getInt(EPOCH_OFFSET), page, end);
         }
         page.clear().limit(end);
         try (WalSegments files = new WalSegments(context.dataDirectory(), segSize))

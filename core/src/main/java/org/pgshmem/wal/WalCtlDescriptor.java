@@ -16,7 +16,8 @@ package org.pgshmem.wal;
  *  |  Initialized up to: the next WAL buffer page to initialize    | 144
  *  |  Segment a checkpoint was last requested for (max_wal_size)   | 152
  *  |  End of the last checkpoint record                            | 160
- *  |  WAL segment size (int)       |  zeros                        | 168
+ *  |  WAL segment size (int)       |  Write epoch (int)            | 168
+ *  |  A record boundary at or below the written position           | 176
  *  +---------------------------------------------------------------+
  *  |  wal_write, wal_sync (records, bytes, fpi: per slot, below)   | 192
  *  +---------------------------------------------------------------+
@@ -34,6 +35,8 @@ package org.pgshmem.wal;
  *  |  Records inserted (pg_stat_wal, this slot's share; never reset) |  24
  *  |  Bytes inserted                                               |  32
  *  |  Full-page images logged                                      |  40
+ *  |  Inserting at: how far the record is copied, when it waits    |  48
+ *  |  for a WAL buffer page (PostgreSQL's insertingAt)             |
  *  +---------------------------------------------------------------+
  * </pre>
  *
@@ -51,6 +54,8 @@ public final class WalCtlDescriptor
     public static final int CKPT_REQUESTED_SEGNO_OFFSET = 152;
     public static final int LAST_CHECKPOINT_END_OFFSET = 160;
     public static final int CTL_SEGMENT_SIZE_OFFSET = 168;
+    public static final int CTL_EPOCH_OFFSET = 172;
+    public static final int BOUNDARY_OFFSET = 176;
     public static final int STAT_WRITES_OFFSET = 192;
     public static final int STAT_SYNCS_OFFSET = 200;
     public static final int CTL_LENGTH = 256;
@@ -62,6 +67,7 @@ public final class WalCtlDescriptor
     public static final int SLOT_RECORDS_OFFSET = 24;
     public static final int SLOT_BYTES_OFFSET = 32;
     public static final int SLOT_FPI_OFFSET = 40;
+    public static final int SLOT_INSERTING_AT_OFFSET = 48;
     public static final int SLOT_LENGTH = 64;
 
     private WalCtlDescriptor()

@@ -19,7 +19,7 @@ import static org.agrona.BitUtil.SIZE_OF_SHORT;
  *  +---------------------------------------------------------------+
  *  |  System identifier                                            |  16
  *  +-------------------------------+-------------------------------+
- *  |  WAL segment size             |  zeros                        |  24
+ *  |  WAL segment size             |  Write epoch                  |  24
  *  +-------------------------------+-------------------------------+
  *  |  records ...                                                    32
  * </pre>
@@ -42,6 +42,12 @@ public final class WalPageHeaderDescriptor
     public static final int PAGE_ADDRESS_OFFSET = REM_LEN_OFFSET + SIZE_OF_INT;
     public static final int SYSTEM_IDENTIFIER_OFFSET = PAGE_ADDRESS_OFFSET + SIZE_OF_LONG;
     public static final int SEGMENT_SIZE_OFFSET = SYSTEM_IDENTIFIER_OFFSET + SIZE_OF_LONG;
+    /**
+     * A random number drawn at each start and written into every page initialized after it:
+     * with encryption, part of the nonce, so WAL written over a torn tail after a crash never
+     * reuses the key stream of what was there.
+     */
+    public static final int EPOCH_OFFSET = SEGMENT_SIZE_OFFSET + SIZE_OF_INT;
     /** Bytes of the header; records start after it. */
     public static final int LENGTH = 32;
     /** Bytes of a page that records can use. */

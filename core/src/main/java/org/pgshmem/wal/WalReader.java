@@ -224,7 +224,7 @@ public final class WalReader implements WalRecord, AutoCloseable
                 null, "Set encryption_key_file to the key the cluster was initialized with.");
         }
         chunk.limit(chunk.capacity()).position(off);
-        cipher.decrypt(page, chunk, PAGE_SIZE);
+        cipher.decrypt(page, chunkView.getInt(off + EPOCH_OFFSET), chunk, PAGE_SIZE);
         chunk.position(0);
     }
 

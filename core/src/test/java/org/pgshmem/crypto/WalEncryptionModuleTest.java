@@ -86,14 +86,14 @@ class WalEncryptionModuleTest
             final WalPageCipher first = init(postmaster);
             final ByteBuffer page = ByteBuffer.allocate(PAGE_SIZE);
             page.put(100, (byte)'x');
-            first.encrypt(0x8000, page, PAGE_SIZE);
+            first.encrypt(0x8000, 0, page, PAGE_SIZE);
 
             // another process never reads the key file: it may be gone by then
             Files.delete(kek);
             try (Shmem other = Shmem.open(ShmemSegment.attach(tmp.resolve("segment"), 10_000), settings, data))
             {
                 final WalPageCipher second = init(other);
-                second.decrypt(0x8000, page, PAGE_SIZE);
+                second.decrypt(0x8000, 0, page, PAGE_SIZE);
                 assertEquals('x', page.get(100), "both processes have the same data key");
             }
         }
@@ -109,10 +109,10 @@ class WalEncryptionModuleTest
         new WalEncryption().bootstrap(context);
         final ByteBuffer page = ByteBuffer.allocate(PAGE_SIZE);
         page.put(PAGE_SIZE - 1, (byte)7);
-        context.processLocal(WalPageCipher.class, () -> null).encrypt(0, page, PAGE_SIZE);
+        context.processLocal(WalPageCipher.class, () -> null).encrypt(0, 0, page, PAGE_SIZE);
         try (Shmem postmaster = segment(settings))
         {
-            init(postmaster).decrypt(0, page, PAGE_SIZE);
+            init(postmaster).decrypt(0, 0, page, PAGE_SIZE);
             assertEquals(7, page.get(PAGE_SIZE - 1));
         }
     }

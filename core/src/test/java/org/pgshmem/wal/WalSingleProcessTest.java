@@ -49,10 +49,12 @@ class WalSingleProcessTest
     {
     }
 
-    private Proc postmaster() throws IOException
+    private Proc postmaster(final String... extra) throws IOException
     {
         data = dir.resolve("data");
-        InitDb.run(data, List.of("wal_buffers=64", "max_connections=4", "shared_buffers=128kB"),
+        final List<String> conf = new ArrayList<>(List.of("wal_buffers=64", "max_connections=4", "shared_buffers=128kB"));
+        conf.addAll(List.of(extra));
+        InitDb.run(data, conf,
             new PrintStream(java.io.OutputStream.nullOutputStream()));
         settings = Settings.load(data, List.of());
         segmentFile = dir.resolve("segment");
@@ -217,6 +219,7 @@ class WalSingleProcessTest
                 failed.set(t);
             }
         });
+        flusher.setDaemon(true);
         flusher.start();
         pm.wal().cleanupProcess(bslot, 12345);
         assertTrue(join(flusher), "the flush finished once the hole was filled");
@@ -334,13 +337,61 @@ class WalSingleProcessTest
     {
         try
         {
-            t.join(30_000);
+            t.join(120_000);
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
         return !t.isAlive();
+    }
+
+    @Test
+    void aFlusherNeverWaitsForAnInserterThatWaitsForItsLock() throws Exception
+    {
+        // 66 WAL buffers: big records keep the ring turning over, so inserters wait for buffer
+        // pages (and WALWriteLock) while committers hold that lock flushing: each must go on
+        // (without fsync: the locking is what is tested, and a loaded machine's fsyncs are slow)
+        postmaster("fsync=off");
+        final Proc bulk = backend();
+        final Proc committer = backend();
+        final AtomicReference<Throwable> failed = new AtomicReference<>();
+        final Thread a = new Thread(() -> {
+            try
+            {
+                final UnsafeBuffer big = payload(200_000, 1);
+                for (int i = 0; i < 100; i++)
+                {
+                    bulk.wal().insert(WalRecordType.NOOP, 0, big, 0, big.capacity(), Wal.ANY_REDO, false);
+                }
+            }
+            catch (final Throwable t)
+            {
+                failed.set(t);
+            }
+        });
+        final Thread b = new Thread(() -> {
+            try
+            {
+                final UnsafeBuffer small = payload(100, 2);
+                for (int i = 0; i < 1_000; i++)
+                {
+                    committer.wal().flush(committer.wal().insert(WalRecordType.NOOP, 0, small, 0, 100, Wal.ANY_REDO,
+                        false));
+                }
+            }
+            catch (final Throwable t)
+            {
+                failed.set(t);
+            }
+        });
+        // daemons: if this ever deadlocks again, the test fails instead of the JVM hanging at exit
+        a.setDaemon(true);
+        b.setDaemon(true);
+        a.start();
+        b.start();
+        assertTrue(join(a) && join(b), "both finished: no deadlock between flushing and inserting");
+        assertEquals(null, failed.get());
     }
 
     @Test

@@ -33,9 +33,15 @@ class DemoTest
             assertTrue(out.matches("(?s).*advisory \\| advisory:42 \\| +\\d+ \\| ExclusiveLock \\| f .*"), out);
             assertTrue(out.matches("(?s).*B< \\(its wait ends\\) +ok\\R.*"), out);
             assertTrue(out.matches("(?s).*B> read 16384 0 100 19 +ok page written by A.*"), out);
-            assertTrue(out.matches("(?s).*\\n +16384 \\| +\\d+ \\| +\\d+ \\| +1 \\| .*"), out);
+            assertTrue(out.matches("(?s).*\\n +16384 \\| +\\d+ \\| +\\d+ \\| +2 \\| .*"), out);
             assertTrue(out.contains("| client backend    |"), out);
             assertTrue(out.matches("(?s).* demo\\.accounts +\\| hash .*"), out);
+            assertTrue(out.matches("(?s).*B> read 16384 0 200 16 +ok \\R.*A> commit +ok \\d+/[0-9A-F]+\\R"
+                + "B> read 16384 0 200 16 +ok debit alice 30.*"), out);
+            assertTrue(out.matches("(?s).*A> rollback +ok\\RB> read 16384 0 300 15 +ok \\R.*"), out);
+            assertTrue(out.contains("redo starts at"), out);
+            assertTrue(out.contains("C> read 16384 1 200 15                ok credit bob 30"), out);
+            assertTrue(out.contains("Database cluster state:               shut down"), out);
             assertTrue(out.contains("server stopped"), out);
             assertTrue(out.contains("database system is shut down"), out);
             try (var left = Files.list(tmp))

@@ -260,7 +260,7 @@ class WalEncryptionTest extends ClusterTestSupport
 
     /**
      * Every WAL page of every segment file, decrypted with {@code dataKey} (AES-256-CTR, counter
-     * block the page address then zeros, from byte 32), the bodies concatenated so that a record
+     * block the page address, the header's write epoch, then zeros, from byte 32), the bodies concatenated so that a record
      * continued on the next page reads whole. Every page with a header must have the encrypted flag.
      */
     private static byte[] decryptedBodies(final Path wal, final byte[] dataKey) throws Exception
@@ -286,7 +286,8 @@ class WalEncryptionTest extends ClusterTestSupport
                 assertTrue((bytes.getShort(at + WalPageHeaderDescriptor.INFO_OFFSET) & WalPageHeaderDescriptor.ENCRYPTED) != 0,
                     "page at " + at + " of " + f + " is encrypted");
                 final byte[] iv = new byte[16];
-                ByteBuffer.wrap(iv).putLong(bytes.getLong(at + WalPageHeaderDescriptor.PAGE_ADDRESS_OFFSET));
+                ByteBuffer.wrap(iv).putLong(bytes.getLong(at + WalPageHeaderDescriptor.PAGE_ADDRESS_OFFSET))
+                    .putInt(bytes.getInt(at + WalPageHeaderDescriptor.EPOCH_OFFSET));
                 aes.init(Cipher.DECRYPT_MODE, new SecretKeySpec(dataKey, "AES"), new IvParameterSpec(iv));
                 bodies.write(aes.doFinal(bytes.array(), at + WalPageHeaderDescriptor.LENGTH, WalPageHeaderDescriptor.USABLE));
             }
