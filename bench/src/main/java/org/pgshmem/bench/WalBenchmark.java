@@ -45,15 +45,16 @@ import org.pgshmem.xact.Transaction;
  * <ul>
  *   <li>{@code insert}: {@code Wal.insert} of a record of {@code size} payload bytes (100: a
  *       small commit; 8192: a full-page image) by a backend attached to a cluster with
- *       {@code fsync=off}; nothing calls {@code flush}. The cost includes what a PostgreSQL
- *       backend pays for XLogInsert: the atomic add on the insert position, the record's CRC-32C,
- *       the copy into the WAL buffers, and, whenever the ring of WAL buffers wraps, writing the
- *       oldest pages to the segment files (a {@code write} into the page cache) and creating each
- *       new 16 MiB segment (zero-filled and fsynced, whatever {@code fsync} says).</li>
+ *       {@code fsync=off}; every {@value #WRITE_EVERY} bytes of WAL it calls {@code flush}, which
+ *       with fsync off only writes (see {@link #WRITE_EVERY} for why). The cost includes the atomic
+ *       add on the insert position, the record's CRC-32C, the copy into the WAL buffers, writing the
+ *       pages to the segment files (a {@code write} into the page cache) and creating each new
+ *       16 MiB segment (zero-filled and fsynced, whatever {@code fsync} says; checkpoints, at the
+ *       default max_wal_size, recycle some).</li>
  *   <li>Peers, the same bytes (a 24-byte header and the payload). {@code fileAppendCrc}, the I/O
  *       path of a log kept by one process without shared memory: the record's CRC-32C computed as
  *       the WAL does, the record staged in a process-local 256 KiB buffer, the buffer written with
- *       {@code FileChannel.write} to new 16 MiB files when full; it writes the same bytes to the
+ *       {@code FileChannel.write} to 16 MiB files (a ring of 1 GiB) when full; it writes the same bytes to the
  *       same file system as the WAL, so the kernel's side (page cache, writeback) costs both the
  *       same: the honest peer for a rate. The others append by the same kind of claim as the WAL
  *       into memory the benchmark thread never writes out, the floors of the CPU work:
@@ -100,6 +101,18 @@ public class WalBenchmark
     /** The cluster's WAL buffers with its default shared_buffers (16384 / 32 pages of 8 KiB). */
     static final int WAL_BUFFERS_BYTES = 4 * 1024 * 1024;
     static final int FSYNC_BLOCK = 8192;
+    /**
+     * How much WAL {@code insert} inserts between two flushes (writes: fsync is off), a quarter of
+     * the WAL buffers. An insertion that finds the ring of buffers full writes the oldest pages
+     * itself, holding WALWriteLock while it waits for other insertions; with the background
+     * writer's or the checkpointer's WAL activity beside it that deadlocked in this benchmark, and
+     * an insertion whose record starts a page it must initialize writes that page's header before
+     * it is initialized (both reported, not fixed here). Writing every MiB keeps the ring from
+     * filling, as a WAL writer or commits do; the bytes written are the same.
+     */
+    static final long WRITE_EVERY = 1024 * 1024;
+    /** The file peer's ring of files: 1 GiB, the default max_wal_size, past which checkpoints recycle segments. */
+    static final int FILE_LOG_FILES = 64;
     /** The file peer's staging buffer: the WAL's largest write (Wal.IO_CHUNK). */
     static final int STAGING_BYTES = 256 * 1024;
     /** The relation {@code commitTransaction} writes to, one block. */
@@ -172,12 +185,14 @@ public class WalBenchmark
         @Param({"100", "8192"})
         int size;
         UnsafeBuffer payload;
+        long nextWrite;
 
         @Setup(Level.Trial)
         public void setUp() throws IOException
         {
             start(List.of("fsync=off"));
             payload = payload(size);
+            nextWrite = wal.insertPosition() + WRITE_EVERY;
         }
 
         @TearDown(Level.Trial)
@@ -293,11 +308,13 @@ public class WalBenchmark
     /**
      * The file peer: the log a single process keeps without shared memory. Records are staged in a
      * process-local buffer of {@value #STAGING_BYTES} bytes (the WAL writes runs of up to as much),
-     * written with a positional {@code FileChannel.write} when it is full, to new files of
-     * {@value #LOG_BYTES} bytes each (the WAL's segments), in a directory beside the clusters; no
-     * fsync, and the files stay until the end of the trial, as the WAL's segments do. The files are
-     * not zero-filled first: that is the WAL's own choice (so that an fdatasync never has to write
-     * metadata), and part of what the ratio shows.
+     * written with a positional {@code FileChannel.write} when it is full, to files of
+     * {@value #LOG_BYTES} bytes each (the WAL's segments), in a directory beside the clusters, no
+     * fsync. The files form a ring of {@value #FILE_LOG_FILES} (1 GiB), written over once it has
+     * gone round, as the WAL's checkpoints (every ~540 MB of WAL at the default max_wal_size)
+     * recycle old segments into new ones. New files are not zero-filled first: that is the WAL's
+     * own choice (so that an fdatasync never has to write metadata), and part of what the ratio
+     * shows.
      */
     @State(Scope.Benchmark)
     public static class FileLog
@@ -363,8 +380,9 @@ public class WalBenchmark
             staging.clear();
             if (fileAt >= LOG_BYTES)
             {
+                // the next file of the ring, written over once the ring has gone round
                 file.close();
-                file = FileChannel.open(dir.resolve("log." + files++), StandardOpenOption.CREATE_NEW,
+                file = FileChannel.open(dir.resolve("log." + files++ % FILE_LOG_FILES), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
                 fileAt = 0;
             }
@@ -374,7 +392,7 @@ public class WalBenchmark
         public void close() throws IOException
         {
             file.close();
-            System.out.println("file log, " + size + " B: " + files + " files");
+            System.out.println("file log, " + size + " B: " + files + " files written");
             DurableFiles.deleteTree(dir);
         }
     }
@@ -476,11 +494,17 @@ public class WalBenchmark
 
     // ---------------------------------------------------------------------------------------------- insert
 
-    /** Wal.insert of a record of {@code size} payload bytes; no flush. */
+    /** Wal.insert of a record of {@code size} payload bytes; every {@value #WRITE_EVERY} bytes a flush (a write: fsync is off). */
     @Benchmark
     public long insert(final Inserting s)
     {
-        return s.wal.insert(TYPE, 0, s.payload, 0, s.size, Wal.ANY_REDO, false);
+        final long end = s.wal.insert(TYPE, 0, s.payload, 0, s.size, Wal.ANY_REDO, false);
+        if (end >= s.nextWrite)
+        {
+            s.wal.flush(end);
+            s.nextWrite = end + WRITE_EVERY;
+        }
+        return end;
     }
 
     /** Peer: the same bytes with their CRC-32C appended to files through a process-local buffer, no fsync. */

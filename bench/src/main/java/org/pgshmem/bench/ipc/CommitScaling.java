@@ -42,6 +42,8 @@ public final class CommitScaling extends TimedDriver
 {
     private static final String SCRIPT = "run-wal";
     static final List<Integer> DEFAULT_PROCESSES = List.of(1, 2, 4, 8);
+    /** The longest raw fsync window before a commit window: thousands of fsyncs, enough for a rate. */
+    static final double PAIRED_SECONDS = 0.5;
 
     /** One thing measured: the raw fsync, or N committers. */
     private record Setup(String name, String label, String kind, int processes)
@@ -124,8 +126,9 @@ public final class CommitScaling extends TimedDriver
 
     /**
      * One round of one setup; its figures go to round {@code r} (none when negative: the JIT's
-     * warm-up). A commit setup's round is preceded by a raw fsync window of half its length, so that
-     * its ideal comes from the disk as it was moments before, not minutes.
+     * warm-up). A commit setup's round is preceded by a raw fsync window (half its length, at most
+     * {@value #PAIRED_SECONDS} s), so that its ideal comes from the disk as it was moments before,
+     * not minutes.
      */
     private void hammer(final Setup setup, final double seconds, final int r) throws InterruptedException
     {
@@ -133,7 +136,8 @@ public final class CommitScaling extends TimedDriver
         Window paired = null;
         if (commits)
         {
-            paired = round("fsync before " + setup.name(), fsyncPeers, List.of(CommitPeer.FSYNC + " 0"), seconds / 2);
+            paired = round("fsync before " + setup.name(), fsyncPeers, List.of(CommitPeer.FSYNC + " 0"),
+                Math.min(seconds / 2, PAIRED_SECONDS));
         }
         final List<PeerProcess> sides = new ArrayList<>();
         final List<String> args = new ArrayList<>();
@@ -166,8 +170,9 @@ public final class CommitScaling extends TimedDriver
             + " committers use is load from elsewhere. With more committers than cores, a committer woken by the end"
             + " of an fsync may have to wait for a core.");
         printRounds(out, "the committers", "setup");
-        out.println("- each commit setup's window is preceded by a raw fsync window of half its length (the same"
-            + " child as the raw fsync row): that round's ideal is this paired fsync rate × the processes");
+        out.println("- each commit setup's window is preceded by a raw fsync window (half its length, at most "
+            + PAIRED_SECONDS + " s; the same child as the raw fsync row): that round's ideal is this paired fsync rate"
+            + " × the processes");
         out.println();
         out.println("Operations per second of all sides together, median of " + repeats + " rounds (lowest – highest);"
             + " µs per op = the time one process takes per operation (processes / rate); paired fsync/s = the raw"
