@@ -107,7 +107,7 @@ public final class Wal implements ShmemModule
     private WalSegments segments;
     private ByteBuffer io;
     private long lastInsertLsn;
-    private long lastBoundary;
+    private long scanBoundary;
 
     @Override
     public String name()
@@ -244,7 +244,7 @@ public final class Wal implements ShmemModule
         final long end = WalAddress.toEndLsn(startPos + size);
         slots.putLong(entry + SLOT_START_OFFSET, start);
         slots.putLong(entry + SLOT_END_OFFSET, end);
-        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, start);
+        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, advertised(start));
         slots.putIntVolatile(entry + SLOT_STATE_OFFSET, INSERT_COPYING);
         if (redoRecPtrUsed != ANY_REDO && ctl.getLongVolatile(REDO_SEQ_OFFSET) != seq)
         {
@@ -384,10 +384,20 @@ public final class Wal implements ShmemModule
             // WALInsertLockUpdateInsertingAt: everything of the record before this page is copied;
             // a flusher holding WALWriteLock must not wait for more of it while we wait for that lock
             slots.putLongVolatile(slot * SLOT_LENGTH + SLOT_INSERTING_AT_OFFSET, Math.max(page,
-                slots.getLong(slot * SLOT_LENGTH + SLOT_START_OFFSET)));
+                advertised(slots.getLong(slot * SLOT_LENGTH + SLOT_START_OFFSET))));
             advanceInsertBuffer(page);
         }
         return pagesOffset + index * PAGE_SIZE;
+    }
+
+    /**
+     * What an insertion starting at {@code start} advertises as copied before it has copied
+     * anything: its start, or, for a record that is the first on its page, the page's start, so
+     * that no flusher writes that page's header before the page is initialized (GetXLogBuffer).
+     */
+    private static long advertised(final long start)
+    {
+        return start % PAGE_SIZE == LENGTH ? start - LENGTH : start;
     }
 
     /**
@@ -486,29 +496,44 @@ public final class Wal implements ShmemModule
     /**
      * XLogWrite under WALWriteLock: writes (and with {@code sync}, fsyncs) at least up to
      * {@code target}, and as much more as is fully inserted, so one fsync serves every committer
-     * that queued meanwhile.
+     * that queued meanwhile. As in PostgreSQL's XLogFlush, the wait for insertions to finish
+     * happens before taking WALWriteLock, never while holding it: an inserter may itself need
+     * that lock to recycle a WAL buffer before it can finish.
      */
     private void writeUpTo(final long wanted, final boolean sync)
     {
         // nothing past the reserved end can be written (asking for the insert position at a page
         // boundary means the end of the page before it)
         final long target = Math.min(wanted, WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET)));
+        final int doneOffset = sync ? FLUSHED_OFFSET : WRITTEN_OFFSET;
+        if (ctl.getLongVolatile(doneOffset) >= target)
+        {
+            return;
+        }
+        long upto = waitInsertionsToFinish(target);
+        long boundary = scanBoundary;
         writeLock.acquire(LWLockMode.EXCLUSIVE);
         try
         {
-            if (ctl.getLongVolatile(sync ? FLUSHED_OFFSET : WRITTEN_OFFSET) >= target)
+            if (ctl.getLongVolatile(doneOffset) >= target)
             {
                 return;
             }
-            final long upto = waitInsertionsToFinish(target);
+            // whatever else was copied while we queued for the lock goes too; this scan never waits
+            final long more = scanInsertions();
+            if (more > upto)
+            {
+                upto = more;
+                boundary = scanBoundary;
+            }
             final long written = ctl.getLongVolatile(WRITTEN_OFFSET);
             if (upto > written)
             {
                 writePages(written, upto);
                 ctl.putLongVolatile(WRITTEN_OFFSET, upto);
-                if (lastBoundary > ctl.getLongVolatile(BOUNDARY_OFFSET))
+                if (boundary > ctl.getLongVolatile(BOUNDARY_OFFSET))
                 {
-                    ctl.putLongVolatile(BOUNDARY_OFFSET, lastBoundary);
+                    ctl.putLongVolatile(BOUNDARY_OFFSET, boundary);
                 }
             }
             if (sync)
@@ -530,38 +555,48 @@ public final class Wal implements ShmemModule
     /**
      * WaitXLogInsertionsToFinish: the position, at least {@code target}, up to which every
      * reserved record is copied (an inserter waiting for a buffer page has copied up to that
-     * page); leaves in {@link #lastBoundary} the record boundary at or below it.
+     * page); leaves in {@link #scanBoundary} the record boundary at or below it. Must not be
+     * called holding WALWriteLock.
      */
     private long waitInsertionsToFinish(final long target)
     {
         int spins = 0;
         while (true)
         {
-            long done = WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET));
-            long boundary = done;
-            boolean reserving = false;
-            for (int s = 0; s < slotCount; s++)
+            final long done = scanInsertions();
+            if (done >= target)
             {
-                final int entry = s * SLOT_LENGTH;
-                final int state = slots.getIntVolatile(entry + SLOT_STATE_OFFSET);
-                if (state == INSERT_RESERVING)
-                {
-                    // its start may be below what we read; it will know in nanoseconds
-                    reserving = true;
-                }
-                else if (state == INSERT_COPYING)
-                {
-                    done = Math.min(done, slots.getLongVolatile(entry + SLOT_INSERTING_AT_OFFSET));
-                    boundary = Math.min(boundary, slots.getLongVolatile(entry + SLOT_START_OFFSET));
-                }
-            }
-            if (!reserving && done >= target)
-            {
-                lastBoundary = boundary;
                 return done;
             }
             spins = idle(spins);
         }
+    }
+
+    /**
+     * One look at the insert slots: how far every reservation is copied, or -1 while some slot is
+     * still reserving (its start may be below); sets {@link #scanBoundary}.
+     */
+    private long scanInsertions()
+    {
+        long done = WalAddress.toEndLsn(ctl.getLongVolatile(INSERT_POS_OFFSET));
+        long boundary = done;
+        for (int s = 0; s < slotCount; s++)
+        {
+            final int entry = s * SLOT_LENGTH;
+            final int state = slots.getIntVolatile(entry + SLOT_STATE_OFFSET);
+            if (state == INSERT_RESERVING)
+            {
+                // it will know its start in nanoseconds
+                return -1;
+            }
+            if (state == INSERT_COPYING)
+            {
+                done = Math.min(done, slots.getLongVolatile(entry + SLOT_INSERTING_AT_OFFSET));
+                boundary = Math.min(boundary, slots.getLongVolatile(entry + SLOT_START_OFFSET));
+            }
+        }
+        scanBoundary = boundary;
+        return done;
     }
 
     /** Writes the WAL buffers' bytes [from, to) to the segments, encrypted if the cluster is, fsyncing every segment it finishes. */
@@ -1031,7 +1066,7 @@ public final class Wal implements ShmemModule
         final int entry = deadSlot * SLOT_LENGTH;
         final long from = ctl.getLongVolatile(BOUNDARY_OFFSET);
         slots.putLong(entry + SLOT_START_OFFSET, from);
-        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, from);
+        slots.putLong(entry + SLOT_INSERTING_AT_OFFSET, advertised(from));
         slots.putIntVolatile(entry + SLOT_STATE_OFFSET, INSERT_COPYING);
         // live reservations resolve in nanoseconds; after that every reserved record has a known start
         boolean reserving = true;
@@ -1055,7 +1090,7 @@ public final class Wal implements ShmemModule
             while (pos < endPos)
             {
                 final long lsn = WalAddress.toLsn(pos);
-                slots.putLongVolatile(entry + SLOT_INSERTING_AT_OFFSET, lsn);
+                slots.putLongVolatile(entry + SLOT_INSERTING_AT_OFFSET, advertised(lsn));
                 final int total = recordLengthAt(deadSlot, lsn, reader == null ? (reader = newReader()) : reader);
                 if (total > 0)
                 {
