@@ -45,12 +45,13 @@ import org.pgshmem.xact.Transaction;
  * <ul>
  *   <li>{@code insert}: {@code Wal.insert} of a record of {@code size} payload bytes (100: a
  *       small commit; 8192: a full-page image) by a backend attached to a cluster with
- *       {@code fsync=off}; every {@value #WRITE_EVERY} bytes of WAL it calls {@code flush}, which
- *       with fsync off only writes (see {@link #WRITE_EVERY} for why). The cost includes the atomic
- *       add on the insert position, the record's CRC-32C, the copy into the WAL buffers, writing the
- *       pages to the segment files (a {@code write} into the page cache) and creating each new
- *       16 MiB segment (zero-filled and fsynced, whatever {@code fsync} says; checkpoints, at the
- *       default max_wal_size, recycle some).</li>
+ *       {@code fsync=off}; nothing calls {@code flush}. The cost includes what a PostgreSQL
+ *       backend pays for XLogInsert: the atomic add on the insert position, the record's CRC-32C,
+ *       the copy into the WAL buffers, and, whenever the ring of WAL buffers is full, writing the
+ *       oldest pages to the segment files (a {@code write} into the page cache; the background
+ *       writer also flushes the WAL every round) and creating each new 16 MiB segment
+ *       (zero-filled and fsynced, whatever {@code fsync} says; checkpoints, at the default
+ *       max_wal_size, recycle some).</li>
  *   <li>Peers, the same bytes (a 24-byte header and the payload). {@code fileAppendCrc}, the I/O
  *       path of a log kept by one process without shared memory: the record's CRC-32C computed as
  *       the WAL does, the record staged in a process-local 256 KiB buffer, the buffer written with
@@ -101,16 +102,6 @@ public class WalBenchmark
     /** The cluster's WAL buffers with its default shared_buffers (16384 / 32 pages of 8 KiB). */
     static final int WAL_BUFFERS_BYTES = 4 * 1024 * 1024;
     static final int FSYNC_BLOCK = 8192;
-    /**
-     * How much WAL {@code insert} inserts between two flushes (writes: fsync is off), a quarter of
-     * the WAL buffers. An insertion that finds the ring of buffers full writes the oldest pages
-     * itself, holding WALWriteLock while it waits for other insertions; with the background
-     * writer's or the checkpointer's WAL activity beside it that deadlocked in this benchmark, and
-     * an insertion whose record starts a page it must initialize writes that page's header before
-     * it is initialized (both reported, not fixed here). Writing every MiB keeps the ring from
-     * filling, as a WAL writer or commits do; the bytes written are the same.
-     */
-    static final long WRITE_EVERY = 1024 * 1024;
     /** The file peer's ring of files: 1 GiB, the default max_wal_size, past which checkpoints recycle segments. */
     static final int FILE_LOG_FILES = 64;
     /** The file peer's staging buffer: the WAL's largest write (Wal.IO_CHUNK). */
@@ -185,14 +176,12 @@ public class WalBenchmark
         @Param({"100", "8192"})
         int size;
         UnsafeBuffer payload;
-        long nextWrite;
 
         @Setup(Level.Trial)
         public void setUp() throws IOException
         {
             start(List.of("fsync=off"));
             payload = payload(size);
-            nextWrite = wal.insertPosition() + WRITE_EVERY;
         }
 
         @TearDown(Level.Trial)
@@ -494,17 +483,11 @@ public class WalBenchmark
 
     // ---------------------------------------------------------------------------------------------- insert
 
-    /** Wal.insert of a record of {@code size} payload bytes; every {@value #WRITE_EVERY} bytes a flush (a write: fsync is off). */
+    /** Wal.insert of a record of {@code size} payload bytes; no flush. */
     @Benchmark
     public long insert(final Inserting s)
     {
-        final long end = s.wal.insert(TYPE, 0, s.payload, 0, s.size, Wal.ANY_REDO, false);
-        if (end >= s.nextWrite)
-        {
-            s.wal.flush(end);
-            s.nextWrite = end + WRITE_EVERY;
-        }
-        return end;
+        return s.wal.insert(TYPE, 0, s.payload, 0, s.size, Wal.ANY_REDO, false);
     }
 
     /** Peer: the same bytes with their CRC-32C appended to files through a process-local buffer, no fsync. */
