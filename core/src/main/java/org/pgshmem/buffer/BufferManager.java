@@ -312,7 +312,10 @@ public final class BufferManager implements ShmemModule
             return readBuffer(relation, block);
         }
         final RelationFiles f = files();
-        final int nblocks = f.nblocks(relation);
+        final long tag = BufferMappingTable.tag(relation, block);
+        // a page in shared buffers exists on disk: the file's size (an fstat, half of replaying a
+        // small record) is asked only on a miss, as smgrnblocks' cached size spares PostgreSQL's redo
+        final int nblocks = mapping.lookup(BufferMappingTable.partition(tag), tag) >= 0 ? block + 1 : f.nblocks(relation);
         if (nblocks <= block)
         {
             zeroIo();

@@ -86,10 +86,13 @@ public final class Wal implements ShmemModule
     private boolean fullPageWrites;
     private double maxWalBytes;
     private long minWalBytes;
+    private double checkpointTarget;
     private java.util.function.LongSupplier nextXid;
     private final java.util.List<Runnable> checkPointGuts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private java.util.function.IntSupplier syncRequests;
     private Path dataDir;
+    private Shmem shmem;
+    private boolean finishingDead;
     private MyProc me;
     private LWLock writeLock;
     private LWLock mappingLock;
@@ -166,11 +169,18 @@ public final class Wal implements ShmemModule
         // the postmaster sets the segment size at startup (startAt); attaching processes find it here
         segmentSize = ctl.getIntVolatile(CTL_SEGMENT_SIZE_OFFSET);
         minWalBytes = settings.getBytes("min_wal_size");
+        checkpointTarget = settings.getReal("checkpoint_completion_target");
         maxWalBytes = settings.getBytes("max_wal_size") / (1.0 + settings.getReal("checkpoint_completion_target"));
         me = shmem.processLocal(MyProc.class, MyProc::new);
+        this.shmem = shmem;
         cipher = shmem.processLocal(WalPageCipher.class, () -> null);
         // how other modules' shmemInit find this process's WAL (to register redo routines, hooks)
         shmem.processLocal(Wal.class, () -> this);
+    }
+
+    private long maxWalSegments()
+    {
+        return Math.max(1, (long)(maxWalBytes * (1.0 + checkpointTarget)) / segmentSize);
     }
 
     private long checkpointSegments()
@@ -510,9 +520,30 @@ public final class Wal implements ShmemModule
         {
             return;
         }
-        long upto = waitInsertionsToFinish(target);
+        long upto;
+        int spins;
+        while (true)
+        {
+            upto = waitInsertionsToFinish(target);
+            // LWLockAcquireOrWait: while another process writes, wait for it to finish and look
+            // again rather than queue for the lock: its write usually covers our record too, and
+            // committers queued behind each other would each pay an fsync for one record
+            if (writeLock.tryAcquire(LWLockMode.EXCLUSIVE))
+            {
+                break;
+            }
+            spins = 0;
+            while (writeLock.isHeld() && ctl.getLongVolatile(doneOffset) < target)
+            {
+                spins = idleForWrite(spins);
+                checkForDeadProcesses(spins);
+            }
+            if (ctl.getLongVolatile(doneOffset) >= target)
+            {
+                return;
+            }
+        }
         long boundary = scanBoundary;
-        writeLock.acquire(LWLockMode.EXCLUSIVE);
         try
         {
             if (ctl.getLongVolatile(doneOffset) >= target)
@@ -569,6 +600,7 @@ public final class Wal implements ShmemModule
                 return done;
             }
             spins = idle(spins);
+            checkForDeadProcesses(spins);
         }
     }
 
@@ -642,7 +674,7 @@ public final class Wal implements ShmemModule
     {
         if (segments == null)
         {
-            segments = new WalSegments(dataDir, segmentSize);
+            segments = new WalSegments(dataDir, segmentSize, fsync);
             io = ByteBuffer.allocateDirect(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         }
         return segments;
@@ -728,6 +760,28 @@ public final class Wal implements ShmemModule
         }
     }
 
+    /**
+     * Waiting for another process's write and fsync (~100 µs here): spin briefly, then yield the
+     * core (the writer may need it), then park a few microseconds at a time, so that a waiter
+     * notices the flush within microseconds rather than after a backed-off sleep.
+     */
+    private static int idleForWrite(final int spins)
+    {
+        if (spins < 50)
+        {
+            Thread.onSpinWait();
+        }
+        else if (spins < 2_000)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            LockSupport.parkNanos(10_000);
+        }
+        return spins + 1;
+    }
+
     private static int idle(final int spins)
     {
         if (spins < 100)
@@ -752,7 +806,53 @@ public final class Wal implements ShmemModule
     public void flushForRepair(final int deadSlot)
     {
         releaseLocksOf(deadSlot);
+        finishDeadInsertions();
         flush(slots.getLongVolatile(deadSlot * SLOT_LENGTH + SLOT_END_OFFSET));
+    }
+
+    /**
+     * In the postmaster, when a wait of its own for the WAL lasts: other processes may have died
+     * too (an immediate stop, a killed process group), and their WAL locks and half-copied records
+     * would stop it until their own cleanup, which it has not reached; it finishes their part of
+     * the WAL now, as their cleanup would. Other processes just wait for the postmaster.
+     */
+    private void finishDeadInsertions()
+    {
+        if (me.slot() != org.pgshmem.proc.ProcSlotDescriptor.POSTMASTER_SLOT || finishingDead)
+        {
+            return;
+        }
+        finishingDead = true;
+        try
+        {
+            final ProcArray procs = ProcArray.of(shmem);
+            for (int s = 0; s < slotCount; s++)
+            {
+                final long pid = procs.pid(s);
+                if (s != me.slot() && pid != 0 && !org.pgshmem.util.Processes.isAlive(pid, 0))
+                {
+                    releaseLocksOf(s);
+                    final int state = insertState(s);
+                    if (state == INSERT_COPYING || state == INSERT_RESERVING)
+                    {
+                        cleanupProcess(s, pid);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            finishingDead = false;
+        }
+    }
+
+    /** Every so often in a long wait: the postmaster's {@link #finishDeadInsertions}. */
+    private void checkForDeadProcesses(final int spins)
+    {
+        if ((spins & 4095) == 4095)
+        {
+            finishDeadInsertions();
+        }
     }
 
     private void releaseLocksOf(final int deadSlot)
@@ -902,7 +1002,13 @@ public final class Wal implements ShmemModule
         {
             final long keep = redo / segmentSize;
             final long last = Math.max(end, insertPosition()) / segmentSize;
-            final int recycleMax = (int)Math.max(1, minWalBytes / segmentSize - (last - keep + 1));
+            // XLOGfileslop: keep as many recycled segments as the last checkpoint cycle used (so the
+            // next cycle creates none), at least min_wal_size's worth, at most max_wal_size's
+            final long previousRedo = ctl.getLongVolatile(PREVIOUS_REDO_OFFSET);
+            ctl.putLongVolatile(PREVIOUS_REDO_OFFSET, redo);
+            final long cycle = previousRedo == 0 ? 0 : (redo - previousRedo) / segmentSize + 1;
+            final long wanted = Math.min(Math.max(cycle, minWalBytes / segmentSize), maxWalSegments());
+            final int recycleMax = (int)Math.max(1, wanted - (last - keep + 1));
             return files.removeOld(keep, last, recycleMax);
         }
         catch (final IOException ex)

@@ -18,6 +18,7 @@ package org.pgshmem.wal;
  *  |  End of the last checkpoint record                            | 160
  *  |  WAL segment size (int)       |  Write epoch (int)            | 168
  *  |  A record boundary at or below the written position           | 176
+ *  |  The previous checkpoint's redo (how many segments to recycle) | 184
  *  +---------------------------------------------------------------+
  *  |  wal_write, wal_sync (records, bytes, fpi: per slot, below)   | 192
  *  +---------------------------------------------------------------+
@@ -56,6 +57,7 @@ public final class WalCtlDescriptor
     public static final int CTL_SEGMENT_SIZE_OFFSET = 168;
     public static final int CTL_EPOCH_OFFSET = 172;
     public static final int BOUNDARY_OFFSET = 176;
+    public static final int PREVIOUS_REDO_OFFSET = 184;
     public static final int STAT_WRITES_OFFSET = 192;
     public static final int STAT_SYNCS_OFFSET = 200;
     public static final int CTL_LENGTH = 256;

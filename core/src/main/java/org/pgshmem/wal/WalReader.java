@@ -47,6 +47,7 @@ public final class WalReader implements WalRecord, AutoCloseable
     private final UnsafeBuffer lsnView = new UnsafeBuffer(lsnBytes);
 
     private long lsn;
+    private long lastPage;
     private long endLsn;
     private long nextLsn;
     private int totalLength;
@@ -69,6 +70,7 @@ public final class WalReader implements WalRecord, AutoCloseable
     {
         final long start = at % PAGE_SIZE == 0 ? at + LENGTH : at;
         lsn = start;
+        lastPage = WalAddress.pageOf(start);
         failure = null;
         error = null;
         if (start % ALIGNMENT != 0)
@@ -124,6 +126,7 @@ public final class WalReader implements WalRecord, AutoCloseable
             final long at = WalAddress.toLsn(pos);
             final long page = WalAddress.pageOf(at);
             final int inPage = (int)(at - page);
+            lastPage = page;
             if (!loadPage(page))
             {
                 return copied + from == 0 ? false : torn();
@@ -138,6 +141,7 @@ public final class WalReader implements WalRecord, AutoCloseable
                         + fmt(start));
                 }
             }
+            lastPage = page;
             final int chunkLen = Math.min(n - copied, PAGE_SIZE - inPage);
             chunkView.getBytes(pageOffset(page) + inPage, recordBytes, from + copied, chunkLen);
             copied += chunkLen;
@@ -229,15 +233,18 @@ public final class WalReader implements WalRecord, AutoCloseable
     }
 
     /**
-     * Whether a valid page with records follows the page of {@code lsn} in the same or the next
-     * segment: then a bad record at {@code lsn} is damage in the middle of the WAL, not its torn end.
+     * Whether a valid page with records follows, in the same or the next segment, the last page
+     * the bad record read at {@code lsn} reached: then it is damage in the middle of the WAL, not
+     * its torn end.
      * Returns that page's LSN, or -1.
      */
     public long validPageAfter(final long lsn)
     {
         final int segmentSize = segments.segmentSize();
         final long limit = lsn - lsn % segmentSize + 2L * segmentSize;
-        for (long page = WalAddress.pageOf(lsn) + PAGE_SIZE; page < limit; page += PAGE_SIZE)
+        // after the last page the bad record reached: its own continuation pages prove nothing
+        final long from = Math.max(WalAddress.pageOf(lsn), this.lsn == lsn ? lastPage : 0) + PAGE_SIZE;
+        for (long page = from; page < limit; page += PAGE_SIZE)
         {
             if (!loadPage(page))
             {

@@ -29,6 +29,7 @@ public final class WalSegments implements AutoCloseable
 
     private final Path dir;
     private final int segmentSize;
+    private final boolean fsync;
     private long openSegment = -1;
     private FileChannel channel;
     private boolean writable;
@@ -36,8 +37,15 @@ public final class WalSegments implements AutoCloseable
     /** The segments of data directory {@code dataDir}, each {@code segmentSize} bytes. */
     public WalSegments(final Path dataDir, final int segmentSize)
     {
+        this(dataDir, segmentSize, true);
+    }
+
+    /** As above; with {@code fsync} false a new segment is not forced to disk (the fsync setting). */
+    public WalSegments(final Path dataDir, final int segmentSize, final boolean fsync)
+    {
         this.dir = dataDir.resolve(DIRECTORY);
         this.segmentSize = segmentSize;
+        this.fsync = fsync;
     }
 
     /** The segment size. */
@@ -191,7 +199,10 @@ public final class WalSegments implements AutoCloseable
         if (recycled != null)
         {
             Files.move(recycled, file, StandardCopyOption.ATOMIC_MOVE);
-            DurableFiles.fsyncDirectory(dir);
+            if (fsync)
+            {
+                DurableFiles.fsyncDirectory(dir);
+            }
             return;
         }
         final Path tmp = dir.resolve("xlogtemp." + ProcessHandle.current().pid());
@@ -207,11 +218,17 @@ public final class WalSegments implements AutoCloseable
                     ch.write(zeros, at + zeros.position());
                 }
             }
-            ch.force(true);
+            if (fsync)
+            {
+                ch.force(true);
+            }
         }
         Files.setPosixFilePermissions(tmp, DurableFiles.FILE_MODE);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        DurableFiles.fsyncDirectory(dir);
+        if (fsync)
+        {
+            DurableFiles.fsyncDirectory(dir);
+        }
     }
 
     /** A segment file past {@code segno} that a checkpoint recycled and nothing uses yet: the lowest. */
