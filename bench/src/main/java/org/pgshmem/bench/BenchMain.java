@@ -31,7 +31,7 @@ public final class BenchMain
     /** The benchmarks a run without a pattern runs. */
     static final List<Class<?>> DEFAULT_BENCHMARKS = List.of(
         AttachBenchmark.class, InitStructLookupBenchmark.class, HashBenchmark.class, LockBenchmark.class,
-        BufferBenchmark.class);
+        BufferBenchmark.class, WalBenchmark.class);
 
     private BenchMain()
     {

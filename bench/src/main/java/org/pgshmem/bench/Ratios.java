@@ -70,7 +70,21 @@ final class Ratios
         new Pair("buffer miss: evict a clean page, read the block, as the hit", BufferBenchmark.class, "miss",
             "fileChannelRead", "FileChannel.read, 8 KiB positional, no cache"),
         new Pair("buffer miss: evict a clean page, read the block, as the hit", BufferBenchmark.class, "miss",
-            "fileChannelReadVerify", "FileChannel.read + Page.verify (checksum)"));
+            "fileChannelReadVerify", "FileChannel.read + Page.verify (checksum)"),
+        new Pair("WAL insert, no flush", WalBenchmark.class, "insert", "fileAppendCrc",
+            "CRC-32C + buffered FileChannel.write to files, no fsync"),
+        new Pair("WAL insert, no flush", WalBenchmark.class, "insert", "mappedAppendCrc",
+            "append to a mapped file + CRC-32C"),
+        new Pair("WAL insert, no flush", WalBenchmark.class, "insert", "mappedAppend",
+            "append to a mapped file"),
+        new Pair("WAL insert, no flush", WalBenchmark.class, "insert", "ringWrite",
+            "Agrona ManyToOneRingBuffer write (+ drain when full)"),
+        new Pair("commit, one process: insert 100 B + flush (fsync)", WalBenchmark.class, "commit", "rawFsync",
+            "8 KiB FileChannel.write + force(false)"),
+        new Pair("commit, one process: insert 100 B + flush (fsync)", WalBenchmark.class, "commit", "rawFsyncRecord",
+            "128 B FileChannel.write + force(false)"),
+        new Pair("transaction, one process: begin, write 100 B, commit", WalBenchmark.class, "commitTransaction",
+            "rawFsync", "8 KiB FileChannel.write + force(false)"));
 
     private Ratios()
     {
