@@ -771,13 +771,13 @@ public final class Wal implements ShmemModule
         {
             Thread.onSpinWait();
         }
-        else if (spins < 2_000)
+        else if (spins < 200)
         {
             Thread.yield();
         }
         else
         {
-            LockSupport.parkNanos(10_000);
+            LockSupport.parkNanos(5_000);
         }
         return spins + 1;
     }
