@@ -926,12 +926,6 @@ public final class Wal implements ShmemModule
         ctl.putLongVolatile(INSERT_POS_OFFSET, WalAddress.toPos(endOfLog));
     }
 
-    /** The cipher WAL pages are encrypted with, or null. */
-    WalPageCipher cipherOrNull()
-    {
-        return cipher;
-    }
-
     private WalPageCipher cipher()
     {
         if (cipher == null)
@@ -1020,11 +1014,6 @@ public final class Wal implements ShmemModule
         {
             writeLock.release(LWLockMode.EXCLUSIVE);
         }
-    }
-
-    long systemIdentifier()
-    {
-        return systemIdentifier;
     }
 
     /** Registers this process's redo routine for records of {@code type}. */
