@@ -140,20 +140,22 @@ public final class Checkpointer
         try
         {
             result = CheckPoint.create(self, flags, paceWith);
+            // logged before the checkpoint counts as done, as LogCheckpointEnd comes before
+            // ckpt_done: whoever waited for it finds the line in the log
+            if (!result.skipped())
+            {
+                pacer.logStart();
+                Elog.log(CheckpointLog.complete(result, nbuffers,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+            }
+            else if (!quietUntilWriting)
+            {
+                Elog.log("checkpoint skipped because the system is idle");
+            }
         }
         finally
         {
             checkpointer.checkpointEnded(number, result);
-        }
-        if (!result.skipped())
-        {
-            pacer.logStart();
-            Elog.log(CheckpointLog.complete(result, nbuffers,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
-        }
-        else if (!quietUntilWriting)
-        {
-            Elog.log("checkpoint skipped because the system is idle");
         }
     }
 
