@@ -388,8 +388,7 @@ public final class Wal implements ShmemModule
     /** GetXLogBuffer: the offset in the WAL buffers of page {@code page}, initialized first if need be. */
     private int bufferOf(final int slot, final long page)
     {
-        final int index = (int)((page / PAGE_SIZE) % nbuffers);
-        if (bufs.getLongVolatile(index * Long.BYTES) != page + PAGE_SIZE)
+        if (!holds(page))
         {
             // WALInsertLockUpdateInsertingAt: everything of the record before this page is copied;
             // a flusher holding WALWriteLock must not wait for more of it while we wait for that lock
@@ -397,7 +396,7 @@ public final class Wal implements ShmemModule
                 advertised(slots.getLong(slot * SLOT_LENGTH + SLOT_START_OFFSET))));
             advanceInsertBuffer(page);
         }
-        return pagesOffset + index * PAGE_SIZE;
+        return bufferOffset(page);
     }
 
     /**
@@ -1056,10 +1055,7 @@ public final class Wal implements ShmemModule
     public WalRecord readRecord(final long lsn)
     {
         final long startPos = WalAddress.toPos(lsn);
-        final long page = WalAddress.pageOf(lsn);
-        final int index = (int)((page / PAGE_SIZE) % nbuffers);
-        final int total = bufs.getLongVolatile(index * Long.BYTES) == page + PAGE_SIZE
-            ? bufs.getInt(pagesOffset + index * PAGE_SIZE + (int)(lsn - page) + TOTAL_LENGTH_OFFSET) : -1;
+        final int total = bufferedLength(lsn);
         if (total >= HEADER_LENGTH && total <= MAX_RECORD_LENGTH)
         {
             final byte[] bytes = new byte[total];
@@ -1072,7 +1068,7 @@ public final class Wal implements ShmemModule
                 final long at = WalAddress.toLsn(pos);
                 final long p = WalAddress.pageOf(at);
                 final int i = (int)((p / PAGE_SIZE) % nbuffers);
-                inBuffers = bufs.getLongVolatile(i * Long.BYTES) == p + PAGE_SIZE;
+                inBuffers = holds(p);
                 final int chunk = Math.min(total - done, PAGE_SIZE - (int)(at - p));
                 bufs.getBytes(pagesOffset + i * PAGE_SIZE + (int)(at - p), into, done, chunk);
                 done += chunk;
@@ -1186,7 +1182,17 @@ public final class Wal implements ShmemModule
             {
                 final long lsn = WalAddress.toLsn(pos);
                 slots.putLongVolatile(entry + SLOT_INSERTING_AT_OFFSET, advertised(lsn));
-                final int total = recordLengthAt(deadSlot, lsn, reader == null ? (reader = newReader()) : reader);
+                int total = claimedSize(deadSlot, lsn);
+                if (total == 0)
+                {
+                    total = bufferedLength(lsn);
+                }
+                if (total < 0)
+                {
+                    // the buffers moved on: the page was written, so the record is in the files
+                    reader = reader == null ? newReader() : reader;
+                    total = reader.read(lsn) ? reader.totalLength() : 0;
+                }
                 if (total > 0)
                 {
                     pos += align(total);
@@ -1208,25 +1214,23 @@ public final class Wal implements ShmemModule
         }
     }
 
-    /**
-     * The length of the record at {@code lsn} during the walk for a hole: a live slot's claim, a
-     * header in the buffers, or (once the buffers moved on, so the page was written) the record
-     * in the files; 0 where nothing is.
-     */
-    private int recordLengthAt(final int deadSlot, final long lsn, final WalReader reader)
+    /** The total length in the header at {@code lsn} while the WAL buffers hold its page (0: nothing there), else -1. */
+    private int bufferedLength(final long lsn)
     {
-        final int claimed = claimedSize(deadSlot, lsn);
-        if (claimed > 0)
-        {
-            return claimed;
-        }
         final long page = WalAddress.pageOf(lsn);
-        final int index = (int)((page / PAGE_SIZE) % nbuffers);
-        if (bufs.getLongVolatile(index * Long.BYTES) == page + PAGE_SIZE)
-        {
-            return bufs.getIntVolatile(pagesOffset + index * PAGE_SIZE + (int)(lsn - page));
-        }
-        return reader.read(lsn) ? reader.totalLength() : 0;
+        return holds(page) ? bufs.getIntVolatile(bufferOffset(page) + (int)(lsn - page) + TOTAL_LENGTH_OFFSET) : -1;
+    }
+
+    /** Whether the WAL buffers hold page {@code page} now (its buffer's xlblocks entry is its end). */
+    private boolean holds(final long page)
+    {
+        return bufs.getLongVolatile((int)((page / PAGE_SIZE) % nbuffers) * Long.BYTES) == page + PAGE_SIZE;
+    }
+
+    /** Where page {@code page}'s buffer is in "WAL Buffers". */
+    private int bufferOffset(final long page)
+    {
+        return pagesOffset + (int)((page / PAGE_SIZE) % nbuffers) * PAGE_SIZE;
     }
 
     /** The size of the record a live slot (not {@code deadSlot}) is inserting at {@code lsn}, or 0. */

@@ -206,13 +206,7 @@ class WalSingleProcessTest
         final long holeLsn = a.wal().insertPosition();
         // b "dies" mid-copy: its slot says COPYING a 5000-byte record whose bytes never arrived
         final int bslot = slotOf(b);
-        final var slots = b.shmem().findStruct(Wal.INSERT_SLOTS_LABEL).buffer();
-        final int entry = bslot * WalCtlDescriptor.SLOT_LENGTH;
-        final int size = WalRecordDescriptor.align(WalRecordDescriptor.HEADER_LENGTH + 5000);
-        final long pos = pm.shmem().findStruct(Wal.CTL_LABEL).buffer().getAndAddLong(WalCtlDescriptor.INSERT_POS_OFFSET, size);
-        slots.putInt(entry + WalCtlDescriptor.SLOT_SIZE_OFFSET, size);
-        slots.putLong(entry + WalCtlDescriptor.SLOT_START_OFFSET, WalAddress.toLsn(pos));
-        slots.putIntVolatile(entry + WalCtlDescriptor.SLOT_STATE_OFFSET, Wal.INSERT_COPYING);
+        final int size = reserveAndDie(pm, b, 5000, Wal.INSERT_COPYING);
         final long after = a.wal().insert(WalRecordType.XACT_ABORT, 3, payload(100, 3), 0, 100, Wal.ANY_REDO, false);
         // a flush would wait for b forever; the postmaster's cleanup makes the hole a NOOP
         final AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -233,6 +227,27 @@ class WalSingleProcessTest
         assertFalse(threadsLeftInside, "the flush finished once the hole was filled");
         assertEquals(null, failed.get());
         assertNoopThenRecord3(pm, holeLsn, size);
+    }
+
+    /**
+     * Process {@code b} "dies" inside an insertion of {@code payload} bytes: space reserved on the
+     * insert position and its slot left in {@code state} (COPYING with its start, or RESERVING
+     * without one). Returns the reserved size.
+     */
+    private static int reserveAndDie(final Proc pm, final Proc b, final int payload, final int state)
+    {
+        final var slots = b.shmem().findStruct(Wal.INSERT_SLOTS_LABEL).buffer();
+        final int entry = slotOf(b) * WalCtlDescriptor.SLOT_LENGTH;
+        final int size = WalRecordDescriptor.align(WalRecordDescriptor.HEADER_LENGTH + payload);
+        final long pos = pm.shmem().findStruct(Wal.CTL_LABEL).buffer().getAndAddLong(WalCtlDescriptor.INSERT_POS_OFFSET,
+            size);
+        slots.putInt(entry + WalCtlDescriptor.SLOT_SIZE_OFFSET, size);
+        if (state == Wal.INSERT_COPYING)
+        {
+            slots.putLong(entry + WalCtlDescriptor.SLOT_START_OFFSET, WalAddress.toLsn(pos));
+        }
+        slots.putIntVolatile(entry + WalCtlDescriptor.SLOT_STATE_OFFSET, state);
+        return size;
     }
 
     /** The hole at {@code holeLsn} reads as a NOOP of the whole reservation, and the record after it is xid 3's. */
@@ -256,14 +271,9 @@ class WalSingleProcessTest
         final Proc b = backend();
         a.wal().insert(WalRecordType.XACT_ABORT, 1, payload(100, 1), 0, 100, Wal.ANY_REDO, false);
         final long holeLsn = a.wal().insertPosition();
-        final int bslot = slotOf(b);
-        final var slots = b.shmem().findStruct(Wal.INSERT_SLOTS_LABEL).buffer();
-        final int entry = bslot * WalCtlDescriptor.SLOT_LENGTH;
-        final int size = WalRecordDescriptor.align(WalRecordDescriptor.HEADER_LENGTH + 300);
         // b reserved and died before saying where
-        slots.putInt(entry + WalCtlDescriptor.SLOT_SIZE_OFFSET, size);
-        slots.putIntVolatile(entry + WalCtlDescriptor.SLOT_STATE_OFFSET, Wal.INSERT_RESERVING);
-        pm.shmem().findStruct(Wal.CTL_LABEL).buffer().getAndAddLong(WalCtlDescriptor.INSERT_POS_OFFSET, size);
+        final int bslot = slotOf(b);
+        final int size = reserveAndDie(pm, b, 300, Wal.INSERT_RESERVING);
         pm.wal().cleanupProcess(bslot, 12345);
         final long after = a.wal().insert(WalRecordType.XACT_ABORT, 3, payload(100, 3), 0, 100, Wal.ANY_REDO, false);
         a.wal().flush(after);
