@@ -107,6 +107,8 @@ public final class Wal implements ShmemModule
     private final CRC32C crc = new CRC32C();
     private byte[] staging = new byte[0];
     private UnsafeBuffer stagingView = new UnsafeBuffer(staging);
+    private ByteBuffer crcSource;
+    private ByteBuffer crcView;
     private WalSegments segments;
     private ByteBuffer io;
     private long lastInsertLsn;
@@ -336,6 +338,19 @@ public final class Wal implements ShmemModule
         else if (payload.byteArray() != null)
         {
             crc.update(payload.byteArray(), (int)(payload.wrapAdjustment()) + offset, length);
+        }
+        else if (payload.byteBuffer() != null)
+        {
+            // a direct buffer (a transaction's commit record): checksummed where it is, through a
+            // view kept for that buffer, not copied first
+            if (crcSource != payload.byteBuffer())
+            {
+                crcSource = payload.byteBuffer();
+                crcView = crcSource.duplicate();
+            }
+            final int at = payload.wrapAdjustment() + offset;
+            crcView.limit(at + length).position(at);
+            crc.update(crcView);
         }
         else
         {
